@@ -1,0 +1,33 @@
+# The README's test command is `make test`; .ci/run installs the programs the
+# tests need (redis-server, chromium, node packages) and then runs it.
+GO ?= go
+FUZZTIME ?= 10s
+
+# package:FuzzTarget pairs run by `make fuzz` (one target per go test call).
+FUZZ_TARGETS := \
+	./pct:FuzzEscape \
+	./pct:FuzzUnescape \
+	./binance/payload:FuzzRESTBuilder
+
+.PHONY: test vet fmt fuzz bench check
+test:
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./binance/payload/ | tee /tmp/mbx-bench.txt
+
+check: fmt vet test fuzz

@@ -1,0 +1,258 @@
+package payload
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/mbxkit/mbx/params"
+	"github.com/mbxkit/mbx/pct"
+	"github.com/mbxkit/mbx/sign"
+)
+
+// REST builds one REST request. Fill Query and Body, then call Sign (or
+// Encode for an unsigned endpoint). A REST may be reused after Reset; its
+// buffers are kept, so a warm builder signs with a single allocation.
+// Sign does not modify the lists, so signing again (a retry) adds a fresh
+// timestamp.
+type REST struct {
+	Method string
+	Query  params.List
+	Body   params.List // sent as application/x-www-form-urlencoded
+	// TimestampIn says where an added timestamp (and recvWindow) goes. Auto
+	// puts it in the body when the body has parameters, else in the query.
+	TimestampIn Part
+
+	buf []byte // query ‖ body, the signed payload
+	sig []byte // raw signature
+	out []byte // the final wire form
+}
+
+// Reset empties the builder for reuse.
+func (r *REST) Reset() {
+	r.Method = ""
+	r.Query.Reset()
+	r.Body.Reset()
+	r.TimestampIn = Auto
+}
+
+// Signed is a request ready to send: its query and body are the exact bytes
+// for the wire.
+type Signed struct {
+	Method      string
+	Query       string // raw query string, signature included when it travels there
+	Body        string // raw form body, signature included when it travels there
+	Payload     string // exactly what was signed: query ‖ body without the signature pair
+	Signature   string // the signature as it appears on the wire
+	SignatureIn Part
+	Timestamp   int64 // the timestamp sent (ms, or µs with Options.Microseconds)
+}
+
+// ContentType is the Content-Type header the request needs, or "".
+func (s *Signed) ContentType() string {
+	if s.Body == "" {
+		return ""
+	}
+	return "application/x-www-form-urlencoded"
+}
+
+// NewRequest builds the HTTP request for baseURL+path. It sets URL.RawQuery
+// itself so that no layer re-encodes the query after signing.
+func (s *Signed) NewRequest(ctx context.Context, baseURL, path string) (*http.Request, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/") + path)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", baseURL, err)
+	}
+	u.RawQuery = s.Query
+	u.ForceQuery = false
+	var body io.Reader
+	if s.Body != "" {
+		body = strings.NewReader(s.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, s.Method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.URL.RawQuery = s.Query
+	if ct := s.ContentType(); ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	return req, nil
+}
+
+// URL is the full URL with the query as signed.
+func (s *Signed) URL(baseURL, path string) string {
+	u := strings.TrimRight(baseURL, "/") + path
+	if s.Query != "" {
+		u += "?" + s.Query
+	}
+	return u
+}
+
+func (r *REST) check() error {
+	switch r.Method {
+	case http.MethodGet, http.MethodDelete:
+		if r.Body.Len() > 0 {
+			return fmt.Errorf("%w: %s sends no body; put parameter %q in the query", ErrPlacement, r.Method, r.Body.All()[0].Name)
+		}
+		if r.TimestampIn == Body {
+			return fmt.Errorf("%w: %s sends no body, so timestamp goes in the query", ErrPlacement, r.Method)
+		}
+	case http.MethodPost, http.MethodPut:
+	case "":
+		return fmt.Errorf("%w: Method is empty; set GET, POST, PUT or DELETE", ErrPlacement)
+	default:
+		return fmt.Errorf("%w: method %q; Binance uses GET, POST, PUT and DELETE", ErrPlacement, r.Method)
+	}
+	if err := r.Query.Err(); err != nil {
+		return err
+	}
+	if err := r.Body.Err(); err != nil {
+		return err
+	}
+	for _, p := range r.Query.All() {
+		if err := checkSpecial(p); err != nil {
+			return err
+		}
+		if r.Body.Has(p.Name) {
+			return &params.Error{Name: p.Name, Err: params.ErrDuplicate, Fix: "it is in both the query and the body (Binance would silently use the query value); send it once"}
+		}
+	}
+	for _, p := range r.Body.All() {
+		if err := checkSpecial(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Encode builds an unsigned request (security type NONE).
+func (r *REST) Encode() (Signed, error) {
+	if err := r.check(); err != nil {
+		return Signed{}, err
+	}
+	r.buf = appendList(r.buf[:0], r.Query.All())
+	qlen := len(r.buf)
+	r.buf = appendList(r.buf, r.Body.All())
+	s := string(r.buf)
+	return Signed{Method: r.Method, Query: s[:qlen], Body: s[qlen:], Payload: s}, nil
+}
+
+// Sign builds and signs the request with s.
+func (r *REST) Sign(s sign.Signer, opt Options) (Signed, error) {
+	if s == nil {
+		return Signed{}, fmt.Errorf("no signer: a SIGNED endpoint needs a key")
+	}
+	if err := r.check(); err != nil {
+		return Signed{}, err
+	}
+	// Where does timestamp live: where the caller put it, or where we add it.
+	tsPart, ts, added := Auto, int64(0), false
+	if v, ok := r.Query.Get("timestamp"); ok {
+		tsPart = Query
+		ts, _ = strconv.ParseInt(v, 10, 64)
+	} else if v, ok := r.Body.Get("timestamp"); ok {
+		tsPart = Body
+		ts, _ = strconv.ParseInt(v, 10, 64)
+	} else {
+		added = true
+		tsPart = r.TimestampIn
+		if tsPart == Auto {
+			tsPart = Query
+			if r.Body.Len() > 0 {
+				tsPart = Body
+			}
+		}
+		ts = timestampOf(&opt)
+	}
+	var recvBuf [16]byte
+	var recv []byte
+	if added && opt.RecvWindow != 0 && !r.Query.Has("recvWindow") && !r.Body.Has("recvWindow") {
+		var err error
+		if recv, err = appendRecvWindow(recvBuf[:0], opt.RecvWindow); err != nil {
+			return Signed{}, err
+		}
+	}
+
+	r.buf = appendList(r.buf[:0], r.Query.All())
+	if added && tsPart == Query {
+		r.buf = appendTime(r.buf, 0, recv, ts)
+	}
+	qlen := len(r.buf)
+	r.buf = appendList(r.buf, r.Body.All())
+	if added && tsPart == Body {
+		r.buf = appendTime(r.buf, qlen, recv, ts)
+	}
+	var err error
+	r.sig, err = s.AppendSign(r.sig[:0], r.buf)
+	if err != nil {
+		return Signed{}, err
+	}
+
+	// Lay out query and body with the signature as the last pair of the part
+	// holding timestamp. In the common cases the payload is a prefix of the
+	// wire bytes, so one string serves all fields.
+	plen := len(r.buf)
+	var out Signed
+	out.Method, out.Timestamp, out.SignatureIn = r.Method, ts, tsPart
+	if tsPart == Body || plen == qlen {
+		// The signature goes after the payload, so the payload stays a
+		// prefix of the wire bytes and one string serves every field.
+		r.buf = append(r.buf, "&signature="...)
+		sigStart := len(r.buf)
+		r.buf = appendSignature(r.buf, r.sig, s.Algorithm(), true)
+		w := string(r.buf)
+		out.Payload, out.Signature = w[:plen], w[sigStart:]
+		if tsPart == Body {
+			out.Query, out.Body = w[:qlen], w[qlen:]
+		} else {
+			out.Query = w
+		}
+		return out, nil
+	}
+	r.out = append(r.out[:0], r.buf[:qlen]...)
+	r.out = append(r.out, "&signature="...)
+	sigStart := len(r.out)
+	r.out = appendSignature(r.out, r.sig, s.Algorithm(), true)
+	sigEnd := len(r.out)
+	r.out = append(r.out, r.buf[qlen:]...)
+	w := string(r.out)
+	out.Query, out.Body, out.Signature = w[:sigEnd], w[sigEnd:], w[sigStart:sigEnd]
+	out.Payload = string(r.buf)
+	return out, nil
+}
+
+// appendList appends ps as name=value pairs joined by '&'. Each part
+// (query, body) starts fresh: the two are joined with no separator.
+func appendList(dst []byte, ps []params.Param) []byte {
+	for i := range ps {
+		if i > 0 {
+			dst = append(dst, '&')
+		}
+		dst = pct.AppendEscape(dst, ps[i].Name)
+		dst = append(dst, '=')
+		dst = pct.AppendEscape(dst, ps[i].Value)
+	}
+	return dst
+}
+
+// appendTime appends recvWindow (if any) and timestamp to the part that
+// began at offset start.
+func appendTime(dst []byte, start int, recv []byte, ts int64) []byte {
+	if len(recv) > 0 {
+		if len(dst) > start {
+			dst = append(dst, '&')
+		}
+		dst = append(dst, "recvWindow="...)
+		dst = append(dst, recv...)
+	}
+	if len(dst) > start {
+		dst = append(dst, '&')
+	}
+	dst = append(dst, "timestamp="...)
+	return strconv.AppendInt(dst, ts, 10)
+}

@@ -1,0 +1,37 @@
+// Package testenv decides what a test does when a program it needs is missing:
+// on a developer's machine it skips with the command that installs the program;
+// in CI (CI=true) it fails, so nothing is silently skipped there.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// InCI reports whether the tests run in CI, where a missing program is a failure.
+func InCI() bool {
+	v := os.Getenv("CI")
+	return v == "true" || v == "1"
+}
+
+// LookPath returns the path of program, or skips (developer machine) or fails
+// (CI) the test with install as the fix.
+func LookPath(t testing.TB, program, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(program)
+	if err == nil {
+		return p
+	}
+	Missing(t, program+" not found", install)
+	return ""
+}
+
+// Missing skips or fails the test because something it needs is not there.
+func Missing(t testing.TB, what, install string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("%s (CI=true, so this fails instead of skipping); install it with: %s", what, install)
+	}
+	t.Skipf("%s; install it with: %s", what, install)
+}
