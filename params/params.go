@@ -62,6 +62,13 @@ type Param struct {
 type List struct {
 	ps  []Param
 	err error
+	// seen is a 64-bit Bloom filter of the names, so the duplicate check
+	// usually costs one AND instead of a scan of every earlier name.
+	seen uint64
+}
+
+func nameBit(name string) uint64 {
+	return 1 << ((uint(len(name))*7 + uint(name[0])*3 + uint(name[len(name)-1])) & 63)
 }
 
 // Of builds a List from name/value pairs: Of("symbol", "BTCUSDT", "quantity", 1).
@@ -93,10 +100,14 @@ func (l *List) All() []Param { return l.ps }
 func (l *List) Reset() {
 	l.ps = l.ps[:0]
 	l.err = nil
+	l.seen = 0
 }
 
 // Get returns the value of name and whether it is present.
 func (l *List) Get(name string) (string, bool) {
+	if name == "" || l.seen&nameBit(name) == 0 {
+		return "", false
+	}
 	for i := range l.ps {
 		if l.ps[i].Name == name {
 			return l.ps[i].Value, true
@@ -116,6 +127,10 @@ func (l *List) Delete(name string) bool {
 	for i := range l.ps {
 		if l.ps[i].Name == name {
 			l.ps = append(l.ps[:i], l.ps[i+1:]...)
+			l.seen = 0
+			for _, p := range l.ps {
+				l.seen |= nameBit(p.Name)
+			}
 			return true
 		}
 	}
@@ -142,11 +157,15 @@ func (l *List) AddString(name, value string) *List {
 	if value == "" {
 		return l.fail(name, ErrEmpty, "omit the parameter instead of sending it empty")
 	}
-	for i := range l.ps {
-		if l.ps[i].Name == name {
-			return l.fail(name, ErrDuplicate, "send each parameter once (lists go in one parameter as a JSON array)")
+	bit := nameBit(name)
+	if l.seen&bit != 0 {
+		for i := range l.ps {
+			if l.ps[i].Name == name {
+				return l.fail(name, ErrDuplicate, "send each parameter once (lists go in one parameter as a JSON array)")
+			}
 		}
 	}
+	l.seen |= bit
 	l.ps = append(l.ps, Param{Name: name, Value: value})
 	return l
 }

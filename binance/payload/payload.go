@@ -141,18 +141,29 @@ func allDigits(s string) bool {
 	return true
 }
 
-// checkSpecial validates the parameters whose rules mbx enforces on every
-// payload, REST and WebSocket alike.
-func checkSpecial(p params.Param) error {
+// partInfo is what checking a part's parameters learned about the special ones.
+type partInfo struct {
+	timestamp  string // the caller's timestamp, if given
+	recvWindow bool
+}
+
+// checkParam validates a parameter against the rules mbx enforces on every
+// payload, REST and WebSocket alike, and notes timestamp and recvWindow.
+func checkParam(p *params.Param, info *partInfo) error {
 	switch p.Name {
 	case "signature":
 		return fmt.Errorf("%w: remove the signature parameter; it is added after signing", ErrSignature)
 	case "recvWindow":
+		info.recvWindow = true
 		return ValidateRecvWindow(p.Value)
 	case "timestamp":
+		info.timestamp = p.Value
 		return ValidateTimestamp(p.Value)
 	}
-	return ValidateParam(p.Name, p.Value)
+	if r := rangeOf(p.Name); r != nil && !r.Check(p.Value) {
+		return ValidateParam(p.Name, p.Value)
+	}
+	return nil
 }
 
 func timestampOf(opt *Options) int64 {
@@ -165,6 +176,13 @@ func timestampOf(opt *Options) int64 {
 		return t.UnixMicro()
 	}
 	return t.UnixMilli()
+}
+
+// EncodeSignature writes a raw signature as Binance reads it: lower-case hex
+// for HMAC; base64 for RSA and Ed25519, percent-encoded for REST (rest=true)
+// and raw for the WebSocket API.
+func EncodeSignature(alg sign.Algorithm, raw []byte, rest bool) string {
+	return string(appendSignature(nil, raw, alg, rest))
 }
 
 // appendSignature writes the signature the way Binance reads it: lower-case

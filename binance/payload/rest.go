@@ -93,7 +93,8 @@ func (s *Signed) URL(baseURL, path string) string {
 	return u
 }
 
-func (r *REST) check() error {
+// checkMethod validates the method and placement, and the lists' errors.
+func (r *REST) checkMethod() error {
 	switch r.Method {
 	case http.MethodGet, http.MethodDelete:
 		if r.Body.Len() > 0 {
@@ -111,33 +112,45 @@ func (r *REST) check() error {
 	if err := r.Query.Err(); err != nil {
 		return err
 	}
-	if err := r.Body.Err(); err != nil {
-		return err
-	}
-	for _, p := range r.Query.All() {
-		if err := checkSpecial(p); err != nil {
-			return err
+	return r.Body.Err()
+}
+
+// appendPart validates and encodes one part in a single pass: the signing
+// path touches each parameter once. other is the opposite part, for the
+// query-and-body duplicate check.
+func appendPart(dst []byte, ps []params.Param, other *params.List) ([]byte, partInfo, error) {
+	var info partInfo
+	for i := range ps {
+		p := &ps[i]
+		if err := checkParam(p, &info); err != nil {
+			return dst, info, err
 		}
-		if r.Body.Has(p.Name) {
-			return &params.Error{Name: p.Name, Err: params.ErrDuplicate, Fix: "it is in both the query and the body (Binance would silently use the query value); send it once"}
+		if other != nil && other.Has(p.Name) {
+			return dst, info, &params.Error{Name: p.Name, Err: params.ErrDuplicate, Fix: "it is in both the query and the body (Binance would silently use the query value); send it once"}
 		}
-	}
-	for _, p := range r.Body.All() {
-		if err := checkSpecial(p); err != nil {
-			return err
+		if i > 0 {
+			dst = append(dst, '&')
 		}
+		dst = pct.AppendEscape(dst, p.Name)
+		dst = append(dst, '=')
+		dst = pct.AppendEscape(dst, p.Value)
 	}
-	return nil
+	return dst, info, nil
 }
 
 // Encode builds an unsigned request (security type NONE).
 func (r *REST) Encode() (Signed, error) {
-	if err := r.check(); err != nil {
+	if err := r.checkMethod(); err != nil {
 		return Signed{}, err
 	}
-	r.buf = appendList(r.buf[:0], r.Query.All())
+	var err error
+	if r.buf, _, err = appendPart(r.buf[:0], r.Query.All(), &r.Body); err != nil {
+		return Signed{}, err
+	}
 	qlen := len(r.buf)
-	r.buf = appendList(r.buf, r.Body.All())
+	if r.buf, _, err = appendPart(r.buf, r.Body.All(), nil); err != nil {
+		return Signed{}, err
+	}
 	s := string(r.buf)
 	return Signed{Method: r.Method, Query: s[:qlen], Body: s[qlen:], Payload: s}, nil
 }
@@ -147,19 +160,29 @@ func (r *REST) Sign(s sign.Signer, opt Options) (Signed, error) {
 	if s == nil {
 		return Signed{}, fmt.Errorf("no signer: a SIGNED endpoint needs a key")
 	}
-	if err := r.check(); err != nil {
+	if err := r.checkMethod(); err != nil {
 		return Signed{}, err
 	}
-	// Where does timestamp live: where the caller put it, or where we add it.
-	tsPart, ts, added := Auto, int64(0), false
-	if v, ok := r.Query.Get("timestamp"); ok {
-		tsPart = Query
-		ts, _ = strconv.ParseInt(v, 10, 64)
-	} else if v, ok := r.Body.Get("timestamp"); ok {
+	var qi, bi partInfo
+	var err error
+	if r.buf, qi, err = appendPart(r.buf[:0], r.Query.All(), &r.Body); err != nil {
+		return Signed{}, err
+	}
+	qlen := len(r.buf)
+	if r.buf, bi, err = appendPart(r.buf, r.Body.All(), nil); err != nil {
+		return Signed{}, err
+	}
+	// timestamp lives where the caller put it, or where we add it: at the
+	// end of its part, after recvWindow, so the signature follows it.
+	var ts int64
+	tsPart := Query
+	switch {
+	case qi.timestamp != "":
+		ts, _ = strconv.ParseInt(qi.timestamp, 10, 64)
+	case bi.timestamp != "":
 		tsPart = Body
-		ts, _ = strconv.ParseInt(v, 10, 64)
-	} else {
-		added = true
+		ts, _ = strconv.ParseInt(bi.timestamp, 10, 64)
+	default:
 		tsPart = r.TimestampIn
 		if tsPart == Auto {
 			tsPart = Query
@@ -168,26 +191,25 @@ func (r *REST) Sign(s sign.Signer, opt Options) (Signed, error) {
 			}
 		}
 		ts = timestampOf(&opt)
-	}
-	var recvBuf [16]byte
-	var recv []byte
-	if added && opt.RecvWindow != 0 && !r.Query.Has("recvWindow") && !r.Body.Has("recvWindow") {
-		var err error
-		if recv, err = appendRecvWindow(recvBuf[:0], opt.RecvWindow); err != nil {
-			return Signed{}, err
+		var recvBuf [16]byte
+		var recv []byte
+		if opt.RecvWindow != 0 && !qi.recvWindow && !bi.recvWindow {
+			if recv, err = appendRecvWindow(recvBuf[:0], opt.RecvWindow); err != nil {
+				return Signed{}, err
+			}
+		}
+		if tsPart == Body {
+			r.buf = appendTime(r.buf, qlen, recv, ts)
+		} else {
+			// The query's tail is not at the end of buf when a body
+			// follows: rebuild the body after the timestamp.
+			bodyLen := len(r.buf) - qlen
+			r.out = append(r.out[:0], r.buf[qlen:]...)
+			r.buf = appendTime(r.buf[:qlen], 0, recv, ts)
+			qlen = len(r.buf)
+			r.buf = append(r.buf, r.out[:bodyLen]...)
 		}
 	}
-
-	r.buf = appendList(r.buf[:0], r.Query.All())
-	if added && tsPart == Query {
-		r.buf = appendTime(r.buf, 0, recv, ts)
-	}
-	qlen := len(r.buf)
-	r.buf = appendList(r.buf, r.Body.All())
-	if added && tsPart == Body {
-		r.buf = appendTime(r.buf, qlen, recv, ts)
-	}
-	var err error
 	r.sig, err = s.AppendSign(r.sig[:0], r.buf)
 	if err != nil {
 		return Signed{}, err

@@ -52,8 +52,9 @@ func (w *WS) Sign(s sign.Signer, apiKey string, opt Options) (WSSigned, error) {
 		return WSSigned{}, err
 	}
 	w.sorted = append(w.sorted[:0], w.Params.All()...)
-	for _, p := range w.sorted {
-		if err := checkSpecial(p); err != nil {
+	var info partInfo
+	for i := range w.sorted {
+		if err := checkParam(&w.sorted[i], &info); err != nil {
 			return WSSigned{}, err
 		}
 	}

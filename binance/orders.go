@@ -1,0 +1,244 @@
+package binance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/params"
+	"github.com/shopspring/decimal"
+)
+
+// NewOrder is an order to place. Decimals are sent in plain digits.
+type NewOrder struct {
+	Symbol        string
+	Side          string // BUY or SELL
+	Type          string // LIMIT, MARKET, LIMIT_MAKER, ...
+	TimeInForce   string // GTC, IOC, FOK (LIMIT only)
+	Quantity      decimal.Decimal
+	QuoteOrderQty decimal.Decimal // MARKET by quote amount (spot)
+	Price         decimal.Decimal
+	// ClientOrderID identifies the intent: it is generated when empty and
+	// kept across every retry, so an order is never placed twice.
+	ClientOrderID string
+	RespType      string // ACK, RESULT or FULL (spot)
+	ReduceOnly    bool   // futures
+	// Extra parameters, appended in order.
+	Extra params.List
+}
+
+// clientIDAlphabet is Binance's ^[a-zA-Z0-9-_]{1,36}$.
+const clientIDAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// NewClientOrderID returns "mbx-" and 24 random letters and digits: 28
+// characters, within Binance's ^[a-zA-Z0-9-_]{1,36}$, about 143 bits.
+func NewClientOrderID() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	out := make([]byte, 0, 28)
+	out = append(out, "mbx-"...)
+	for _, c := range b {
+		out = append(out, clientIDAlphabet[int(c)%len(clientIDAlphabet)])
+	}
+	return string(out)
+}
+
+func (o *NewOrder) params(futures bool) (params.List, error) {
+	var l params.List
+	if o.Symbol == "" || o.Side == "" || o.Type == "" {
+		return l, fmt.Errorf("NewOrder: Symbol, Side and Type are required")
+	}
+	l.AddString("symbol", o.Symbol).AddString("side", o.Side).AddString("type", o.Type)
+	if o.TimeInForce != "" {
+		l.AddString("timeInForce", o.TimeInForce)
+	}
+	if !o.Quantity.IsZero() {
+		l.AddDecimal("quantity", o.Quantity)
+	}
+	if !o.QuoteOrderQty.IsZero() {
+		l.AddDecimal("quoteOrderQty", o.QuoteOrderQty)
+	}
+	if !o.Price.IsZero() {
+		l.AddDecimal("price", o.Price)
+	}
+	if o.ReduceOnly {
+		l.AddString("reduceOnly", "true")
+	}
+	l.AddString("newClientOrderId", o.ClientOrderID)
+	if o.RespType != "" {
+		l.AddString("newOrderRespType", o.RespType)
+	} else if !futures {
+		l.AddString("newOrderRespType", "FULL")
+	}
+	for _, p := range o.Extra.All() {
+		l.AddString(p.Name, p.Value)
+	}
+	if err := o.Extra.Err(); err != nil {
+		return l, err
+	}
+	return l, l.Err()
+}
+
+// PlaceOrder places a spot order (POST /api/v3/order) and never places it
+// twice: the client order id is fixed once for this intent; when the outcome
+// of a try is unknown (5xx, -1007, a timeout or a dropped connection after
+// sending), the order is looked up by that id, and it is sent again only
+// when the lookup proves it does not exist.
+func (c *Client) PlaceOrder(ctx context.Context, o NewOrder) (*Order, error) {
+	return c.placeOrder(ctx, o, "/api/v3/order", false)
+}
+
+// PlaceFuturesOrder is PlaceOrder for USDⓈ-M futures (POST /fapi/v1/order).
+func (c *Client) PlaceFuturesOrder(ctx context.Context, o NewOrder) (*Order, error) {
+	return c.placeOrder(ctx, o, "/fapi/v1/order", true)
+}
+
+// TestOrder validates an order without placing it (POST /api/v3/order/test).
+func (c *Client) TestOrder(ctx context.Context, o NewOrder) error {
+	if o.ClientOrderID == "" {
+		o.ClientOrderID = NewClientOrderID()
+	}
+	l, err := o.params(false)
+	if err != nil {
+		return err
+	}
+	_, err = c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v3/order/test", Security: Signed, Query: l})
+	return err
+}
+
+func (c *Client) placeOrder(ctx context.Context, o NewOrder, path string, futures bool) (*Order, error) {
+	if o.ClientOrderID == "" {
+		o.ClientOrderID = NewClientOrderID()
+	}
+	l, err := o.params(futures)
+	if err != nil {
+		return nil, err
+	}
+	no := false
+	for attempt := 1; ; attempt++ {
+		resp, err := c.Do(ctx, &Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &no})
+		if err == nil {
+			var out Order
+			if err := json.Unmarshal(resp.Body, &out); err != nil {
+				return nil, fmt.Errorf("binance: decoding the order answer: %w", err)
+			}
+			out.Attempts = attempt
+			return &out, nil
+		}
+		duplicate := isDuplicateOrder(err)
+		if !errors.Is(err, ErrUnknownStatus) && !duplicate {
+			return nil, err
+		}
+		// The order may exist: find out before deciding anything.
+		c.log.LogAttrs(ctx, slog.LevelWarn, "binance: order outcome unknown, looking it up by client order id",
+			slog.String("clientOrderId", o.ClientOrderID), slog.String("error", err.Error()))
+		c.metrics.retry("order-unknown")
+		found, exists, qerr := c.lookupOrder(ctx, o.Symbol, o.ClientOrderID, path)
+		if qerr != nil {
+			return nil, fmt.Errorf("binance: order %s: outcome unknown and the lookup failed, so it was NOT sent again (query it before retrying): %w (lookup: %v)",
+				o.ClientOrderID, err, qerr)
+		}
+		if exists {
+			found.Attempts, found.Recovered = attempt, true
+			return found, nil
+		}
+		if attempt >= c.retry.MaxAttempts {
+			return nil, fmt.Errorf("binance: order %s: not placed after %d tries: %w", o.ClientOrderID, attempt, err)
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func isDuplicateOrder(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Code == codes.NewOrderRejected && apiErr.Msg == codes.MsgDuplicateOrder
+}
+
+// lookupOrder asks whether an order with this client id exists. exists is
+// false only when the exchange says so (-2013); any other failure is an
+// error, because only proof of absence allows sending again.
+func (c *Client) lookupOrder(ctx context.Context, symbol, clientID, path string) (*Order, bool, error) {
+	if err := sleep(ctx, c.retry.QueryDelay); err != nil {
+		return nil, false, err
+	}
+	var lastErr error
+	for try := 1; try <= c.retry.MaxAttempts+2; try++ {
+		var l params.List
+		l.AddString("symbol", symbol).AddString("origClientOrderId", clientID)
+		resp, err := c.Do(ctx, &Request{Method: http.MethodGet, Path: path, Security: Signed, Query: l})
+		if err == nil {
+			var out Order
+			if err := json.Unmarshal(resp.Body, &out); err != nil {
+				return nil, false, fmt.Errorf("decoding the order: %w", err)
+			}
+			return &out, true, nil
+		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Code == codes.NoSuchOrder {
+			return nil, false, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil || errors.Is(err, ErrBanned) {
+			break
+		}
+		if err := sleep(ctx, c.backoff(try)); err != nil {
+			return nil, false, err
+		}
+	}
+	return nil, false, lastErr
+}
+
+// QueryOrder gets an order by id or client id (GET /api/v3/order).
+func (c *Client) QueryOrder(ctx context.Context, symbol string, orderID int64, clientOrderID string) (*Order, error) {
+	return c.orderCall(ctx, http.MethodGet, "/api/v3/order", symbol, orderID, clientOrderID)
+}
+
+// CancelOrder cancels an order (DELETE /api/v3/order).
+func (c *Client) CancelOrder(ctx context.Context, symbol string, orderID int64, clientOrderID string) (*Order, error) {
+	return c.orderCall(ctx, http.MethodDelete, "/api/v3/order", symbol, orderID, clientOrderID)
+}
+
+// QueryFuturesOrder gets a futures order (GET /fapi/v1/order).
+func (c *Client) QueryFuturesOrder(ctx context.Context, symbol string, orderID int64, clientOrderID string) (*Order, error) {
+	return c.orderCall(ctx, http.MethodGet, "/fapi/v1/order", symbol, orderID, clientOrderID)
+}
+
+func (c *Client) orderCall(ctx context.Context, method, path, symbol string, orderID int64, clientOrderID string) (*Order, error) {
+	var l params.List
+	l.AddString("symbol", symbol)
+	switch {
+	case orderID != 0:
+		l.AddInt("orderId", orderID)
+	case clientOrderID != "":
+		l.AddString("origClientOrderId", clientOrderID)
+	default:
+		return nil, fmt.Errorf("give an orderId or a client order id")
+	}
+	var out Order
+	_, err := c.call(ctx, &Request{Method: method, Path: path, Security: Signed, Query: l}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// call sends req and decodes a JSON answer into out.
+func (c *Client) call(ctx context.Context, req *Request, out any) (*Response, error) {
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
+			return resp, fmt.Errorf("binance: decoding %s %s: %w", req.Method, req.Path, err)
+		}
+	}
+	return resp, nil
+}

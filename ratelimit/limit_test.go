@@ -1,0 +1,250 @@
+package ratelimit
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLimitHeader(t *testing.T) {
+	cases := []struct {
+		l    Limit
+		want string
+	}{
+		{Limit{Kind: KindRequestWeight, Interval: time.Minute}, "X-MBX-USED-WEIGHT-1M"},
+		{Limit{Kind: KindRequestWeight, Interval: time.Second}, "X-MBX-USED-WEIGHT-1S"},
+		{Limit{Kind: KindOrders, Interval: 10 * time.Second}, "X-MBX-ORDER-COUNT-10S"},
+		{Limit{Kind: KindOrders, Interval: 24 * time.Hour}, "X-MBX-ORDER-COUNT-1D"},
+		{Limit{Kind: KindOrders, Interval: 90 * time.Second}, "X-MBX-ORDER-COUNT-90S"},
+		{Limit{Kind: KindRequestWeight, Interval: 2 * time.Hour}, "X-MBX-USED-WEIGHT-2H"},
+		{Limit{Kind: KindSAPIIP, Interval: time.Minute}, "X-SAPI-USED-IP-WEIGHT-1M"},
+		{Limit{Kind: KindSAPIUID, Interval: time.Minute}, "X-SAPI-USED-UID-WEIGHT-1M"},
+		{Limit{Kind: KindRawRequests, Interval: 5 * time.Minute}, ""}, // no usage header
+		{Limit{Kind: "CONNECTIONS", Interval: 5 * time.Minute}, ""},
+		{Limit{Kind: KindRequestWeight, Interval: 1500 * time.Millisecond}, ""},
+		{Limit{Kind: KindRequestWeight}, ""},
+	}
+	for _, tc := range cases {
+		if got := tc.l.Header(); got != tc.want {
+			t.Errorf("%+v.Header() = %q; want %q", tc.l, got, tc.want)
+		}
+		if tc.want == "" {
+			continue
+		}
+		kind, iv, ok := parseHeaderName(tc.want)
+		if !ok || kind != tc.l.Kind || iv != tc.l.Interval {
+			t.Errorf("parseHeaderName(%q) = %q, %v, %v; want the limit back", tc.want, kind, iv, ok)
+		}
+	}
+}
+
+func TestParseHeaderName(t *testing.T) {
+	cases := []struct {
+		name string
+		kind string
+		iv   time.Duration
+	}{
+		{"X-Mbx-Used-Weight-1m", KindRequestWeight, time.Minute},
+		{"x-mbx-order-count-10s", KindOrders, 10 * time.Second},
+		{"X-Sapi-Used-Uid-Weight-1m", KindSAPIUID, time.Minute},
+		{"X-Sapi-Used-Ip-Weight-1s", KindSAPIIP, time.Second},
+		{"X-Mbx-Used-Weight", "", 0},
+		{"X-Mbx-Used-Weight-", "", 0},
+		{"X-Mbx-Used-Weight-M", "", 0},
+		{"X-Mbx-Used-Weight-0M", "", 0},
+		{"X-Mbx-Used-Weight--1M", "", 0},
+		{"X-Mbx-Used-Weight-+1M", "", 0},
+		{"X-Mbx-Used-Weight-1W", "", 0},
+		{"X-Mbx-Used-Weight-999999D", "", 0},
+		{"X-Mbx-Uuid", "", 0},
+		{"Retry-After", "", 0},
+	}
+	for _, tc := range cases {
+		kind, iv, ok := parseHeaderName(tc.name)
+		if ok != (tc.kind != "") || kind != tc.kind || iv != tc.iv {
+			t.Errorf("parseHeaderName(%q) = %q, %v, %v; want %q, %v", tc.name, kind, iv, ok, tc.kind, tc.iv)
+		}
+	}
+}
+
+func TestLimitsFromExchangeInfo(t *testing.T) {
+	file := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	cases := []struct {
+		name   string
+		body   []byte
+		family string
+		want   string // fmt of []Limit
+		errHas string
+	}{
+		{"spot", file("exchangeinfo_spot.json"), "api",
+			"[REQUEST_WEIGHT 6000/1m ORDERS 50/10s ORDERS 160000/1d RAW_REQUESTS 300000/5m]", ""},
+		{"usds-m futures", file("exchangeinfo_fapi.json"), "fapi",
+			"[REQUEST_WEIGHT 2400/1m ORDERS 1200/1m ORDERS 300/10s]", ""},
+		{"websocket api result, not the usage beside it", file("exchangeinfo_wsapi.json"), "api",
+			"[REQUEST_WEIGHT 6000/1m ORDERS 50/10s ORDERS 160000/1d CONNECTIONS 300/5m]", ""},
+		{"duplicates keep the stricter", []byte(`{"rateLimits":[
+			{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000},
+			{"rateLimitType":"REQUEST_WEIGHT","interval":"SECOND","intervalNum":60,"limit":1200}]}`), "api",
+			"[REQUEST_WEIGHT 1200/1m]", ""},
+		{"hours", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"HOUR","intervalNum":2,"limit":9}]}`), "api",
+			"[ORDERS 9/2h]", ""},
+		{"not json", []byte(`<html>502 Bad Gateway</html>`), "api", "", "api exchangeInfo"},
+		{"no rateLimits", []byte(`{"symbols":[]}`), "fapi", "", `no "rateLimits"`},
+		{"null rateLimits", []byte(`{"rateLimits":null}`), "fapi", "", `no "rateLimits"`},
+		{"empty rateLimits", []byte(`{"rateLimits":[]}`), "api", "", "DefaultLimits"},
+		{"unknown interval", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"WEEK","intervalNum":1,"limit":9}]}`), "api", "", `interval "WEEK"`},
+		{"zero intervalNum", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":0,"limit":9}]}`), "api", "", "intervalNum 0"},
+		{"huge intervalNum", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"DAY","intervalNum":100000,"limit":9}]}`), "api", "", "intervalNum 100000"},
+		{"negative limit", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":-1}]}`), "api", "", "limit -1"},
+		{"fractional limit", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":1.5}]}`), "api", "", "exchangeInfo"},
+		{"bad kind", []byte(`{"rateLimits":[{"rateLimitType":"orders; DROP","interval":"SECOND","intervalNum":10,"limit":5}]}`), "api", "", "rateLimitType"},
+		{"one bad entry fails the lot", []byte(`{"rateLimits":[
+			{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000},
+			{"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":0}]}`), "api", "", "rateLimits[1]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := LimitsFromExchangeInfo(tc.body, tc.family)
+			if tc.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
+					t.Fatalf("err = %v; want one containing %q", err, tc.errHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := fmt.Sprint(got); s != tc.want {
+				t.Errorf("got %s; want %s", s, tc.want)
+			}
+		})
+	}
+}
+
+func TestDefaultLimits(t *testing.T) {
+	want := map[string]string{
+		"api":  "[REQUEST_WEIGHT 6000/1m RAW_REQUESTS 300000/5m ORDERS 50/10s ORDERS 160000/1d]",
+		"sapi": "[SAPI_IP 12000/1m SAPI_UID 180000/1m]",
+		"fapi": "[REQUEST_WEIGHT 2400/1m ORDERS 300/10s ORDERS 1200/1m]",
+		"papi": "[REQUEST_WEIGHT 6000/1m ORDERS 1200/1m]",
+	}
+	for _, f := range Families() {
+		ls := DefaultLimits(f)
+		if len(ls) == 0 {
+			t.Errorf("no default limits for %s", f)
+		}
+		for _, l := range ls {
+			if err := checkLimit(l); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+		if w, ok := want[f]; ok && fmt.Sprint(ls) != w {
+			t.Errorf("DefaultLimits(%q) = %v; want %s", f, ls, w)
+		}
+	}
+	if DefaultLimits("xapi") != nil {
+		t.Errorf("unknown family has limits")
+	}
+	// A fresh slice each time: callers may modify it.
+	a := DefaultLimits("api")
+	a[0].Max = 1
+	if DefaultLimits("api")[0].Max != 6000 {
+		t.Errorf("DefaultLimits shares its slice")
+	}
+}
+
+func TestWeightsCost(t *testing.T) {
+	w := DefaultWeights()
+	q := func(kv ...string) url.Values {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	const f = "https://fapi.binance.com"
+	cases := []struct {
+		method, path string
+		q            url.Values
+		want         Cost
+	}{
+		{"GET", "/api/v3/ping", nil, Cost{Family: "api", Weight: 1}},
+		{"GET", "/api/v3/time", nil, Cost{Family: "api", Weight: 1}},
+		{"GET", "/api/v3/exchangeInfo", nil, Cost{Family: "api", Weight: 20}},
+		{"GET", "/api/v3/ticker/price", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 2}},
+		{"GET", "/api/v3/ticker/price", q("symbols", `["BTCUSDT","ETHUSDT"]`), Cost{Family: "api", Weight: 4}},
+		{"GET", "/api/v3/ticker/price", nil, Cost{Family: "api", Weight: 4}},
+		{"GET", "/api/v3/account", nil, Cost{Family: "api", Weight: 20}},
+		{"POST", "/api/v3/order", nil, Cost{Family: "api", Weight: 1, Orders: 1}},
+		{"post", "/api/v3/order", nil, Cost{Family: "api", Weight: 1, Orders: 1}},
+		{"DELETE", "/api/v3/order", nil, Cost{Family: "api", Weight: 1}},
+		{"GET", "/api/v3/order", nil, Cost{Family: "api", Weight: 4}},
+		{"GET", "/api/v3/openOrders", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 6}},
+		{"GET", "/api/v3/openOrders", nil, Cost{Family: "api", Weight: 80}},
+		{"GET", "/api/v3/allOrders", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 20}},
+		{"GET", "/api/v3/myTrades", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 20}},
+		{"GET", "/api/v3/rateLimit/order", nil, Cost{Family: "api", Weight: 40}},
+		{"POST", "/api/v3/order/test", nil, Cost{Family: "api", Weight: 1}},
+		{"POST", "/api/v3/orderList/oco", nil, Cost{Family: "api", Weight: 1, Orders: 2}},
+		{"GET", "/api/v3/depth", nil, Cost{Family: "api", Weight: 5}},
+		{"GET", "/api/v3/depth", q("limit", "500"), Cost{Family: "api", Weight: 25}},
+		{"GET", "/api/v3/depth", q("limit", "5000"), Cost{Family: "api", Weight: 250}},
+		{"GET", "/api/v3/depth", q("limit", "lots"), Cost{Family: "api", Weight: 250}},
+		{"GET", "/sapi/v1/account/apiRestrictions", nil, Cost{Family: "sapi", Weight: 1, Kind: KindSAPIIP}},
+		{"POST", "/sapi/v1/capital/withdraw/apply", nil, Cost{Family: "sapi", Weight: 900, Kind: KindSAPIUID}},
+		{"POST", "/sapi/v2/fiat/withdraw", nil, Cost{Family: "sapi", Weight: 45000, Kind: KindSAPIUID}},
+		{"POST", "/sapi/v1/sub-account/universalTransfer", nil, Cost{Family: "sapi", Weight: 360, Kind: KindSAPIIP}},
+		{"GET", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: DefaultUnknownWeight}},
+		{"POST", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: DefaultUnknownWeight}},
+		{"GET", "/fapi/v1/time", nil, Cost{Family: "fapi", Weight: 1}},
+		{"POST", "/fapi/v1/order", nil, Cost{Family: "fapi", Weight: 0, Orders: 1}},
+		{"POST", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 5, Orders: 5}},
+		{"DELETE", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 5}},
+		{"POST", "/fapi/v1/leverage", nil, Cost{Family: "fapi", Weight: 1}},
+		{"GET", "/fapi/v2/account", nil, Cost{Family: "fapi", Weight: 5}},
+		{"GET", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 20}},
+		{"POST", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 20, Orders: 1}},
+	}
+	for _, tc := range cases {
+		got := w.Cost(f, tc.method, tc.path, tc.q)
+		want := tc.want
+		want.Host, want.Path = f, tc.path
+		if got != want {
+			t.Errorf("Cost(%s %s %v) = %+v; want %+v", tc.method, tc.path, tc.q, got, want)
+		}
+	}
+	// With overrides without touching the original.
+	w2 := w.With(Endpoint{Path: "/api/v3/ping", Weight: 7})
+	if w2.Cost(f, "GET", "/api/v3/ping", nil).Weight != 7 || w.Cost(f, "GET", "/api/v3/ping", nil).Weight != 1 {
+		t.Errorf("With changed the original table or did not apply")
+	}
+	if NewWeights(0).Cost(f, "GET", "/x/y", nil).Weight != DefaultUnknownWeight {
+		t.Errorf("NewWeights(0) has no safe default")
+	}
+}
+
+func TestErrorsIs(t *testing.T) {
+	until := time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
+	var err error = fmt.Errorf("wrapped: %w", &BannedError{Host: host, Until: until})
+	if !errors.Is(err, ErrBanned) || errors.Is(err, ErrRateLimited) {
+		t.Errorf("BannedError Is wrong")
+	}
+	if !strings.Contains(err.Error(), "2026-08-01T12:00:00.000Z") {
+		t.Errorf("message lacks the time: %v", err)
+	}
+	err = fmt.Errorf("wrapped: %w", &BlockedError{Host: host, Until: until})
+	if !errors.Is(err, ErrRateLimited) || errors.Is(err, ErrBanned) {
+		t.Errorf("BlockedError Is wrong")
+	}
+}

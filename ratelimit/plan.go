@@ -1,0 +1,189 @@
+package ratelimit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// slot is one window a reservation is charged to. Both backends work from
+// the same slots, so they key, align and size windows identically.
+type slot struct {
+	id     string // budget identity: {host}:family:kind:intervalMs[:a=account][:p=path]
+	limit  Limit
+	amount int
+	start  int64 // window start, ms since the epoch
+	end    int64 // window end (exclusive), ms
+	wait   int64 // ms from now until this window stops counting for new requests
+	ttl    int64 // ms the counter must live (Redis PEXPIRE)
+}
+
+// amountFor says how much of l one request of cost c uses, and whether l
+// concerns c at all.
+func amountFor(c Cost, l Limit) (amount int, applies bool) {
+	switch l.Kind {
+	case KindRequestWeight, KindSAPIIP, KindSAPIUID:
+		if c.kind() != l.Kind {
+			return 0, false
+		}
+		return c.Weight, true
+	case KindOrders:
+		return c.Orders, true
+	case KindRawRequests:
+		return 1, true
+	}
+	return 0, false
+}
+
+// budgetID names the budget of limit l that cost c falls in. The host is a
+// Redis Cluster hash tag so every key one script touches is in one slot.
+func budgetID(c Cost, l Limit) string {
+	var b strings.Builder
+	b.Grow(len(c.Host) + len(c.Family) + len(l.Kind) + 48)
+	b.WriteByte('{')
+	b.WriteString(c.Host)
+	b.WriteString("}:")
+	b.WriteString(c.Family)
+	b.WriteByte(':')
+	b.WriteString(l.Kind)
+	b.WriteByte(':')
+	b.WriteString(strconv.FormatInt(l.Interval.Milliseconds(), 10))
+	switch l.Kind {
+	case KindOrders, KindSAPIUID:
+		b.WriteString(":a=")
+		b.WriteString(account(c.Scope))
+	}
+	switch l.Kind {
+	case KindSAPIIP, KindSAPIUID:
+		b.WriteString(":p=")
+		b.WriteString(c.Path)
+	}
+	return b.String()
+}
+
+// account shortens Cost.Scope to a hash so that an API key passed as scope
+// never reaches Redis, logs or `mbx doctor` output.
+func account(scope string) string {
+	if scope == "" {
+		return "-"
+	}
+	h := sha256.Sum256([]byte(scope))
+	return hex.EncodeToString(h[:6])
+}
+
+// errBadCost and errBadLimit are wrapped into messages naming the field.
+var (
+	errBadCost  = errors.New("invalid cost")
+	errBadLimit = errors.New("invalid limit")
+)
+
+func checkCost(c Cost) error {
+	if c.Host == "" {
+		return fmt.Errorf("ratelimit: Cost.Host is empty; set it to scheme://host of the base URL: %w", errBadCost)
+	}
+	if c.Weight < 0 || c.Orders < 0 {
+		return fmt.Errorf("ratelimit: Cost for %s has Weight %d, Orders %d; they cannot be negative: %w", c.Path, c.Weight, c.Orders, errBadCost)
+	}
+	return nil
+}
+
+func checkLimit(l Limit) error {
+	if l.Interval < time.Millisecond || l.Interval > maxInterval {
+		return fmt.Errorf("ratelimit: limit %s has Interval %v; want 1ms to %v: %w", l.Kind, l.Interval, maxInterval, errBadLimit)
+	}
+	if l.Max <= 0 || l.Max > maxLimit {
+		return fmt.Errorf("ratelimit: limit %s per %s has Max %d; want 1 to %d: %w", l.Kind, intervalText(l.Interval), l.Max, int64(maxLimit), errBadLimit)
+	}
+	return nil
+}
+
+// margin is l.Margin in ms, clamped to [0, Interval/4] so that a
+// reservation spans at most two windows.
+func margin(l Limit) int64 {
+	m := min(l.Margin, l.Interval/4)
+	if m <= 0 {
+		return 0
+	}
+	return m.Milliseconds()
+}
+
+// floorTo is the start of the window of length iv containing t (all ms).
+func floorTo(t, iv int64) int64 {
+	r := t % iv
+	if r < 0 {
+		r += iv
+	}
+	return t - r
+}
+
+// reservePlan lists the windows a reservation of c at now is charged to:
+// for each applicable limit with a non-zero amount, every window that
+// overlaps [now-margin, now+margin). dst is reused to save allocations.
+func reservePlan(dst []slot, c Cost, limits []Limit, now time.Time) ([]slot, error) {
+	if err := checkCost(c); err != nil {
+		return nil, err
+	}
+	nowMs := now.UnixMilli()
+	for _, l := range limits {
+		amount, ok := amountFor(c, l)
+		if !ok || amount == 0 {
+			continue
+		}
+		if err := checkLimit(l); err != nil {
+			return nil, err
+		}
+		if amount > l.Max {
+			return nil, fmt.Errorf("ratelimit: %s on %s costs %d but %s allows only %d per window: %w",
+				c.Path, c.Host, amount, l, l.Max, ErrOverLimit)
+		}
+		id := budgetID(c, l)
+		iv := l.Interval.Milliseconds()
+		m := margin(l)
+		// Windows overlapping [now-m, now+m); with no margin, [now, now+1ms)
+		// is exactly the window containing now.
+		for start, hi := floorTo(nowMs-m, iv), nowMs+max(m, 1); start < hi; start += iv {
+			end := start + iv
+			dst = addSlot(dst, slot{
+				id: id, limit: l, amount: amount, start: start, end: end,
+				wait: end + m - nowMs,
+				ttl:  end + m - nowMs + 1000, // a second of slack for clock noise between processes
+			})
+		}
+	}
+	return dst, nil
+}
+
+// addSlot appends s unless its window is already listed (a duplicate limit
+// of the same kind and interval): then the stricter Max wins, so that one
+// counter is never charged twice for one request.
+func addSlot(dst []slot, s slot) []slot {
+	for i := range dst {
+		if dst[i].id == s.id && dst[i].start == s.start {
+			if s.limit.Max < dst[i].limit.Max {
+				dst[i].limit.Max = s.limit.Max
+			}
+			return dst
+		}
+	}
+	return append(dst, s)
+}
+
+// currentSlot is the window of l containing now, for reading and reconciling.
+func currentSlot(c Cost, l Limit, now time.Time) (slot, error) {
+	if err := checkCost(c); err != nil {
+		return slot{}, err
+	}
+	if err := checkLimit(l); err != nil {
+		return slot{}, err
+	}
+	iv := l.Interval.Milliseconds()
+	nowMs := now.UnixMilli()
+	start := floorTo(nowMs, iv)
+	m := margin(l)
+	return slot{id: budgetID(c, l), limit: l, start: start, end: start + iv,
+		wait: start + iv + m - nowMs, ttl: start + iv + m - nowMs + 1000}, nil
+}
