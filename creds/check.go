@@ -208,7 +208,9 @@ func (c *checker) whitespace(check, what string, b []byte, level, effect, fix st
 	return b[start:end]
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 func spaceKind(b []byte) string {
 	for _, c := range b {

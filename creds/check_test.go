@@ -22,6 +22,9 @@ func TestCheck(t *testing.T) {
 	openKey := write(t, k.dir, "ed-open.pem", mustRead(t, k.edPEM), 0o640)
 	shortSecret := write(t, k.dir, "short.txt", docsSecret[:63]+"\n", 0o600)
 	t.Setenv("MBX_TEST_PW", "correct horse")
+	pwFile := write(t, k.dir, "pw.txt", "correct horse\n", 0o600)
+	pwOpen := write(t, k.dir, "my pw.txt", "correct horse\n", 0o604)
+	badPEM := write(t, k.dir, "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", 0o600)
 	ok := creds.Profile{Name: "ok", APIKey: docsKey, Secret: secret.FromString(docsSecret), Env: creds.EnvProd, RecvWindow: 5 * time.Second}
 	with := func(f func(p *creds.Profile)) creds.Profile {
 		p := ok
@@ -89,8 +92,8 @@ func TestCheck(t *testing.T) {
 			{"warn", "secret_file", "1 trailing whitespace/newline", ""},
 			{"fail", "secret_file", "63 characters", ""},
 		}},
-		{name: "secret_file 0644", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.secretBadM }), failed: true, want: []want{
-			{"fail", "permissions", "has mode 0644: readable by group and others", "chmod 600 " + k.secretBadM},
+		{name: "secret_file 0644", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.secretOpen }), failed: true, want: []want{
+			{"fail", "permissions", "has mode 0644: readable by group and others", "chmod 600 " + k.secretOpen},
 			{"ok", "secret_file", "64 letters and digits", ""},
 		}},
 		{name: "secret_file missing", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.dir + "/nope" }), failed: true, want: []want{
@@ -132,6 +135,46 @@ func TestCheck(t *testing.T) {
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseNone}
 		}), failed: true, want: []want{
 			{"fail", "passphrase", "passphrase: none", ""},
+		}},
+		{name: "encrypted passphrase file", p: with(func(p *creds.Profile) {
+			p.Secret = secret.Value{}
+			p.KeyFile = k.encPEM
+			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseFile, Ref: pwFile}
+		}), want: []want{
+			{"ok", "permissions", pwFile + " has mode 0600", ""},
+			{"ok", "passphrase", "passphrase from file:" + pwFile, ""},
+		}},
+		{name: "encrypted passphrase file 0604", p: with(func(p *creds.Profile) {
+			p.Secret = secret.Value{}
+			p.KeyFile = k.encPEM
+			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseFile, Ref: pwOpen}
+		}), failed: true, want: []want{
+			{"fail", "permissions", "mode 0604: readable by others", "chmod 600 '" + pwOpen + "'"},
+		}},
+		{name: "unencrypted key with a passphrase", p: with(func(p *creds.Profile) {
+			p.Secret = secret.Value{}
+			p.KeyFile = k.edPEM
+			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseEnv, Ref: "MBX_TEST_PW"}
+		}), want: []want{
+			{"warn", "passphrase", "is not encrypted", "remove passphrase"},
+		}},
+		{name: "key_file not a key", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = badPEM }), failed: true, want: []want{
+			{"fail", "key_file", "OpenSSH key format", "PKCS#8"},
+		}},
+		{name: "key_file directory", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.dir }), failed: true, want: []want{
+			{"fail", "key_file", "not a regular file", ""},
+		}},
+		{name: "demo host and env", p: with(func(p *creds.Profile) { p.Env = creds.EnvDemo; p.BaseURL = "https://demo-api.binance.com" }), want: []want{
+			{"ok", "endpoint", "Binance demo", ""},
+		}},
+		{name: "futures testnet host", p: with(func(p *creds.Profile) { p.Env = creds.EnvTestnet; p.BaseURL = "https://testnet.binancefuture.com" }), want: []want{
+			{"ok", "endpoint", "Binance testnet", ""},
+		}},
+		{name: "bad env", p: with(func(p *creds.Profile) { p.Env = "live" }), failed: true, want: []want{
+			{"fail", "endpoint", `env "live"`, ""},
+		}},
+		{name: "bad base url", p: with(func(p *creds.Profile) { p.BaseURL = "ftp://x" }), failed: true, want: []want{
+			{"fail", "endpoint", "not an http(s) URL", ""},
 		}},
 		{name: "testnet env with production base url", p: with(func(p *creds.Profile) { p.Env = creds.EnvTestnet; p.BaseURL = "https://api.binance.com" }), failed: true, want: []want{
 			{"fail", "endpoint", "env testnet, but base_url https://api.binance.com is a Binance prod host", ""},

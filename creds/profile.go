@@ -306,11 +306,6 @@ func applyEnv(p Profile, getenv func(string) string) (Profile, int, error) {
 			return Profile{}, 0, envErr(VarAPISecret, "both %s and %s are set; keep one", VarAPISecret, VarKeyFile)
 		}
 	}
-	if _, ok := v[VarKeyPassphrase]; ok {
-		if _, ok := v[VarKeyFile]; !ok {
-			return Profile{}, 0, envErr(VarKeyPassphrase, "is set but %s is not; the passphrase decrypts the key file", VarKeyFile)
-		}
-	}
 	if s, ok := v[VarAPIKey]; ok {
 		p.APIKey = s
 	}
@@ -325,6 +320,9 @@ func applyEnv(p Profile, getenv func(string) string) (Profile, int, error) {
 		p.Secret, p.SecretFile, p.KeyFile, p.Passphrase = secret.Value{}, "", path, PassphraseSource{}
 	}
 	if s, ok := v[VarKeyPassphrase]; ok {
+		if p.KeyFile == "" {
+			return Profile{}, 0, envErr(VarKeyPassphrase, "is set but there is no key file (%s or key_file); the passphrase decrypts a key file", VarKeyFile)
+		}
 		p.Passphrase = PassphraseSource{Kind: PassphraseValue, Ref: VarKeyPassphrase, Value: secret.FromString(s)}
 	}
 	if s, ok := v[VarEnv]; ok {

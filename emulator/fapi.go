@@ -295,7 +295,7 @@ type futAccountResp struct {
 // futAccount reports the account's USDT as its futures wallet: margin,
 // positions and PnL are not modelled (leverage is).
 func (q *reqCtx) futAccount() (any, *verify.Rejection) {
-	bals, err := q.s.store.Balances(q.ctx, q.key.account)
+	bals, _, err := q.s.store.balances(q.ctx, q.key.account)
 	if err != nil {
 		return nil, internalError(err)
 	}

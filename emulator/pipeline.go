@@ -167,7 +167,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	q.entry = Entry{ID: s.reqID.Add(1), Method: r.Method, Path: r.URL.Path, RemoteIP: q.ipStr, APIKey: q.apiKey, ContentType: q.ct}
-	q.entry.RawQuery, q.entry.Truncated = clip([]byte(q.rawQuery))
+	q.entry.RawQuery, q.entry.Truncated = clipString(q.rawQuery)
 
 	ep, rej := s.route(r.Method, r.URL.Path)
 	if rej != nil {

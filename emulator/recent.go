@@ -102,3 +102,10 @@ func clip(b []byte) (string, bool) {
 	}
 	return string(b), false
 }
+
+func clipString(s string) (string, bool) {
+	if len(s) > maxRecorded {
+		return s[:maxRecorded], true
+	}
+	return s, false
+}

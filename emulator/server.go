@@ -45,7 +45,7 @@ type Server struct {
 	opt     Options
 	log     *slog.Logger
 	now     func() time.Time
-	store   *store.Store
+	store   *ledger
 	dbPath  string
 	limits  *limiter
 	faults  *faults
@@ -86,10 +86,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		}
 		s.dbPath = filepath.Join(dir, DBFile)
 	}
-	s.store, err = store.Open(ctx, s.dbPath)
+	st, err := store.Open(ctx, s.dbPath)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
+	s.store = newLedger(st)
 	if opt.Reset {
 		if err := s.store.Reset(ctx); err != nil {
 			_ = s.store.Close()
@@ -319,8 +320,10 @@ func (s *Server) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Store gives tests and tools direct access to the ledger.
-func (s *Server) Store() *store.Store { return s.store }
+// Store gives tests and tools read access to the ledger. Write through the
+// API or the admin endpoints instead: the exchange caches balances and only
+// notices the writes it makes itself.
+func (s *Server) Store() *store.Store { return s.store.Store }
 
 // AccountOf returns the ledger account of a configured API key.
 func (s *Server) AccountOf(apiKey string) (string, bool) {

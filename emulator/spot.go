@@ -202,7 +202,7 @@ func (q *reqCtx) account() (any, *verify.Rejection) {
 			return nil, illegal("omitZeroBalances", "true, false")
 		}
 	}
-	bals, err := q.s.store.Balances(q.ctx, q.key.account)
+	_, rendered, err := q.s.store.balances(q.ctx, q.key.account)
 	if err != nil {
 		return nil, internalError(err)
 	}
@@ -211,13 +211,15 @@ func (q *reqCtx) account() (any, *verify.Rejection) {
 		CommissionRates: commissionRates{Maker: zero8, Taker: zero8, Buyer: zero8, Seller: zero8},
 		CanTrade:        k.perms[PermTrade], CanWithdraw: k.perms[PermWithdraw], CanDeposit: true,
 		UpdateTime: q.now.UnixMilli(), AccountType: "SPOT", Permissions: []string{"SPOT"},
-		UID: uidOf(k.account), Balances: make([]balanceJSON, 0, len(bals)),
+		UID: uidOf(k.account), Balances: rendered,
 	}
-	for _, b := range bals {
-		if omit && b.Free.IsZero() && b.Locked.IsZero() {
-			continue
+	if omit {
+		out.Balances = make([]balanceJSON, 0, len(rendered))
+		for _, b := range rendered {
+			if b.Free != zero8 || b.Locked != zero8 {
+				out.Balances = append(out.Balances, b)
+			}
 		}
-		out.Balances = append(out.Balances, balanceJSON{Asset: b.Asset, Free: f8(b.Free), Locked: f8(b.Locked)})
 	}
 	return out, nil
 }

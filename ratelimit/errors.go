@@ -27,10 +27,11 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 // BlockedError is returned by Governor.Wait while a host is blocked after an
 // HTTP 429; errors.Is(err, ErrRateLimited) reports true.
 type BlockedError struct {
-	Host  string
-	Until time.Time
+	Host  string    // scheme://host that answered 429
+	Until time.Time // end of Retry-After
 }
 
+// Error says until when nothing is sent and what to do.
 func (e *BlockedError) Error() string {
 	return fmt.Sprintf("ratelimit: %s answered HTTP 429 (too many requests), so mbx sends nothing to it until %s: "+
 		"continuing now would earn an IP ban (HTTP 418); wait until then, and lower the request rate or use WebSocket streams for live data",
@@ -43,10 +44,11 @@ func (e *BlockedError) Is(target error) bool { return target == ErrRateLimited }
 // BannedError is returned by Governor.Wait while the host has banned this IP
 // (HTTP 418); errors.Is(err, ErrBanned) reports true.
 type BannedError struct {
-	Host  string
-	Until time.Time
+	Host  string    // scheme://host that answered 418
+	Until time.Time // end of the ban
 }
 
+// Error says until when the ban lasts and what to do.
 func (e *BannedError) Error() string {
 	return fmt.Sprintf("ratelimit: %s banned this IP (HTTP 418) until %s, so mbx sends nothing to it before then: "+
 		"requests during a ban make the next one longer (2 minutes up to 3 days); wait, then poll less (cache exchangeInfo, use WebSocket streams)",

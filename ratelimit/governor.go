@@ -38,6 +38,8 @@ type Options struct {
 	Limits map[string][]Limit
 	// Now is the clock windows are aligned to (default time.Now). Pass the
 	// server-corrected clock (clock.Clock.Now) so windows match Binance's.
+	// It must advance with real time: Wait sleeps on the real clock and then
+	// asks Now again.
 	Now func() time.Time
 	// Logger gets debug lines for waits and warnings for 429/418 (default
 	// slog.Default()).
@@ -448,6 +450,7 @@ func (g *Governor) Block(ctx context.Context, host string, until time.Time, bann
 
 // State is a snapshot of one host's budgets, for `mbx doctor`.
 type State struct {
+	// Host is the scheme://host asked about.
 	Host string
 	// Budgets this Governor has used on the host, in the current window.
 	Budgets []Budget
@@ -461,13 +464,15 @@ type State struct {
 
 // Budget is one counter in a State.
 type Budget struct {
+	// Family is the product family (api, sapi, fapi, ...).
 	Family string
 	// Path is set for per-endpoint budgets (/sapi).
 	Path string
 	// Account is a short hash of Cost.Scope for per-account budgets.
 	Account string
-	Limit   Limit
-	Used    int
+	// Limit is the budget's limit; Used how much of it the current window has used.
+	Limit Limit
+	Used  int
 	// Resets is when the current window ends.
 	Resets time.Time
 }

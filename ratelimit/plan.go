@@ -41,7 +41,7 @@ func amountFor(c Cost, l Limit) (amount int, applies bool) {
 
 // budgetID names the budget of limit l that cost c falls in. The host is a
 // Redis Cluster hash tag so every key one script touches is in one slot.
-func budgetID(c Cost, l Limit) string {
+func budgetID(c Cost, l Limit, acct *string) string {
 	var b strings.Builder
 	b.Grow(len(c.Host) + len(c.Family) + len(l.Kind) + 48)
 	b.WriteByte('{')
@@ -54,8 +54,11 @@ func budgetID(c Cost, l Limit) string {
 	b.WriteString(strconv.FormatInt(l.Interval.Milliseconds(), 10))
 	switch l.Kind {
 	case KindOrders, KindSAPIUID:
+		if *acct == "" {
+			*acct = account(c.Scope) // hashed once per call, not per limit
+		}
 		b.WriteString(":a=")
-		b.WriteString(account(c.Scope))
+		b.WriteString(*acct)
 	}
 	switch l.Kind {
 	case KindSAPIIP, KindSAPIUID:
@@ -128,6 +131,7 @@ func reservePlan(dst []slot, c Cost, limits []Limit, now time.Time) ([]slot, err
 		return nil, err
 	}
 	nowMs := now.UnixMilli()
+	var acct string
 	for _, l := range limits {
 		amount, ok := amountFor(c, l)
 		if !ok || amount == 0 {
@@ -140,7 +144,7 @@ func reservePlan(dst []slot, c Cost, limits []Limit, now time.Time) ([]slot, err
 			return nil, fmt.Errorf("ratelimit: %s on %s costs %d but %s allows only %d per window: %w",
 				c.Path, c.Host, amount, l, l.Max, ErrOverLimit)
 		}
-		id := budgetID(c, l)
+		id := budgetID(c, l, &acct)
 		iv := l.Interval.Milliseconds()
 		m := margin(l)
 		// Windows overlapping [now-m, now+m); with no margin, [now, now+1ms)
@@ -184,6 +188,7 @@ func currentSlot(c Cost, l Limit, now time.Time) (slot, error) {
 	nowMs := now.UnixMilli()
 	start := floorTo(nowMs, iv)
 	m := margin(l)
-	return slot{id: budgetID(c, l), limit: l, start: start, end: start + iv,
+	var acct string
+	return slot{id: budgetID(c, l, &acct), limit: l, start: start, end: start + iv,
 		wait: start + iv + m - nowMs, ttl: start + iv + m - nowMs + 1000}, nil
 }

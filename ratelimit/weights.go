@@ -66,8 +66,8 @@ type Endpoint struct {
 
 // Tier is a weight step of Endpoint.Tiers.
 type Tier struct {
-	UpTo   int
-	Weight int
+	UpTo   int // largest "limit" value of the tier
+	Weight int // weight for it
 }
 
 // Weights is the table of endpoint weights mbx knows, with a default for

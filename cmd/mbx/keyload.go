@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/sign"
 	"golang.org/x/term"
 )
@@ -18,19 +19,24 @@ type keyFlags struct {
 	passphraseFile string
 }
 
-// load parses the key file; warnings go to stderr, never the key.
+// load parses the key file through the same checks as a creds profile
+// (file mode, format); warnings go to stderr, never the key.
 func (k keyFlags) load(s streams) (sign.Signer, error) {
 	if k.file == "" {
 		return nil, fmt.Errorf("--key-file is required: a file holding an HMAC secret or a PEM private key")
 	}
-	l, err := sign.LoadKeyFile(k.file, sign.LoadOptions{Passphrase: k.passphrase(s)})
-	if err != nil {
-		return nil, err
+	p := creds.Profile{Name: "--key-file", KeyFile: k.file}
+	switch {
+	case k.passphraseEnv != "":
+		p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseEnv, Ref: k.passphraseEnv}
+	case k.passphraseFile != "":
+		p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseFile, Ref: k.passphraseFile}
 	}
-	for _, w := range l.Warnings {
+	signer, warnings, err := p.Signer(k.passphrase(s))
+	for _, w := range warnings {
 		fmt.Fprintln(s.err, "warning:", w)
 	}
-	return l.Signer, nil
+	return signer, err
 }
 
 // passphrase returns a source that reads, in order: the named environment
