@@ -48,7 +48,7 @@ func TestDoctorInPseudoTerminal(t *testing.T) {
 	for _, want := range []string{
 		"starting the embedded local exchange",
 		"[1/6] Clock against the exchange…", // the progress line
-		"\033[32mPASS\033[0m",                // green, only on a terminal
+		"\033[32mPASS\033[0m",               // green, only on a terminal
 		"Signed round trip (GET /api/v3/account)",
 		"Signed round trip with a non-ASCII symbol",
 		"all checks passed",
