@@ -3,11 +3,10 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-# package:FuzzTarget pairs run by `make fuzz` (one target per go test call).
-FUZZ_TARGETS := \
-	./pct:FuzzEscape \
-	./pct:FuzzUnescape \
-	./binance/payload:FuzzRESTBuilder
+# Every fuzz target in the tree, found by name, as package:FuzzTarget pairs
+# (go test runs one fuzz target per call).
+FUZZ_TARGETS = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | sort | \
+	xargs -I{} sh -c 'for n in $$(grep -o "^func Fuzz[A-Za-z0-9_]*" {} | cut -d" " -f2); do echo "$$(dirname {}):$$n"; done')
 
 .PHONY: test vet fmt fuzz bench check
 test:

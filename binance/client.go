@@ -128,6 +128,7 @@ type Client struct {
 	ep         Endpoints
 	env        Env
 	apiKey     string
+	scope      string // per-account budget key, derived once from the API key
 	signer     sign.Signer
 	recvWindow time.Duration
 	micro      bool
@@ -176,6 +177,9 @@ func New(opt Options) (*Client, error) {
 	}
 	if strings.TrimSpace(c.apiKey) != c.apiKey || strings.ContainsAny(c.apiKey, "\r\n\t ") {
 		return nil, fmt.Errorf("Options.APIKey has whitespace or a newline in it (a classic -2014 cause): trim it")
+	}
+	if c.apiKey != "" {
+		c.scope = "key:" + c.apiKey
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: 30 * time.Second}
@@ -285,7 +289,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 	}
 	cost := c.gov.Cost(base, req.Method, req.Path, queryValues(&req.Query))
-	cost.Scope = c.apiKeyScope()
+	cost.Scope = c.scope
 	resynced := false
 	for attempt := 1; ; attempt++ {
 		resp, err := c.once(ctx, req, base, fam, ck, cost)
@@ -316,13 +320,6 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 		return nil, err
 	}
-}
-
-func (c *Client) apiKeyScope() string {
-	if c.apiKey == "" {
-		return ""
-	}
-	return "key:" + c.apiKey
 }
 
 // backoff is full-jitter exponential backoff.
@@ -379,7 +376,7 @@ func (c *Client) once(ctx context.Context, req *Request, base string, fam Family
 		return nil, &transportError{op: req.Method + " " + req.Path, err: err, unknown: true}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody))
+	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		c.metrics.request(fam, req.Path, resp.StatusCode, 0, time.Since(start))
 		return nil, &transportError{op: "reading the response to " + req.Method + " " + req.Path, err: err, unknown: true}
@@ -410,4 +407,19 @@ func queryValues(l *params.List) url.Values {
 		}
 	}
 	return v
+}
+
+// readBody reads a response body, sized by Content-Length when the server
+// gives one, so a typical answer costs one allocation instead of a series
+// of growing ones.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(io.LimitReader(resp.Body, limit))
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }

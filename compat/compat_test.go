@@ -31,6 +31,7 @@ type stepLine struct {
 	OK         bool            `json:"ok"`
 	Status     int             `json:"status"`
 	Error      string          `json:"error"`
+	Name       string          `json:"name"` // the connector's error class
 	Code       *int            `json:"code"`
 	Data       json.RawMessage `json:"data"`
 	RateLimits []struct {
@@ -185,25 +186,74 @@ func TestOfficialJSConnector(t *testing.T) {
 		{"rsa", rsaAPIKey, []string{"MBX_PRIVATE_KEY_FILE=" + rsaPriv}},
 		{"ed25519", edAPIKey, []string{"MBX_PRIVATE_KEY_FILE=" + edPriv}},
 	}
+	runNode := func(t *testing.T, env ...string) (stdout, stderr []byte, err error) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, node, "spot.mjs")
+		cmd.Dir = dir
+		cmd.Env = nodeEnv(append([]string{"MBX_BASE_URL=" + base}, env...)...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err = cmd.Run()
+		t.Logf("node spot.mjs:\n%s%s", out.Bytes(), errOut.Bytes())
+		return out.Bytes(), errOut.Bytes(), err
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.CommandContext(ctx, node, "spot.mjs")
-			cmd.Dir = dir
-			cmd.Env = nodeEnv(append([]string{"MBX_BASE_URL=" + base, "MBX_API_KEY=" + tt.key}, tt.env...)...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			runErr := cmd.Run()
-			steps := parseSteps(t, stdout.Bytes())
-			if runErr != nil || stderr.Len() > 0 {
-				t.Errorf("node spot.mjs: %v\nstdout:\n%s\nstderr:\n%s", runErr, stdout.String(), stderr.String())
+			since := lastID(srv)
+			stdout, stderr, err := runNode(t, append([]string{"MBX_API_KEY=" + tt.key}, tt.env...)...)
+			if err != nil || len(stderr) > 0 {
+				t.Errorf("node spot.mjs: %v", err)
 			}
-			checkSteps(t, srv, steps)
-			checkExchangeSaw(t, srv, tt.key, steps)
+			steps := parseSteps(t, stdout, true)
+			checkSteps(t, steps)
+			checkExchangeSaw(t, srv, tt.key, since, steps)
 		})
 	}
+
+	// The harness sees a failure: the same run with a wrong secret must
+	// fail at the first signed step with Binance's -1022.
+	t.Run("wrong secret fails", func(t *testing.T) {
+		since := lastID(srv)
+		wrong := "x" + docsSecret[1:]
+		stdout, _, err := runNode(t, "MBX_API_KEY="+emulator.DocsAPIKey, "MBX_API_SECRET="+wrong)
+		if err == nil {
+			t.Fatal("spot.mjs exited 0 with a wrong secret")
+		}
+		steps := parseSteps(t, stdout, false)
+		if !steps["time"].OK {
+			t.Errorf("the unsigned time step failed: %+v", steps["time"])
+		}
+		acct := steps["account"]
+		if acct.OK || acct.Code == nil || *acct.Code != -1022 || acct.Name != "UnauthorizedError" && acct.Name != "BadRequestError" {
+			t.Errorf("account with a wrong secret: %+v", acct)
+		}
+		rejected := 0
+		for _, e := range srv.Recent() {
+			if e.ID > since && e.Code == -1022 && e.Explanation != nil && e.Explanation.Payload != "" {
+				rejected++
+			}
+		}
+		if rejected < 3 {
+			t.Errorf("the exchange explained %d -1022 rejections, want one per signed step", rejected)
+		}
+		if strings.Contains(string(stdout), wrong) || strings.Contains(string(stdout), docsSecret) {
+			t.Error("the secret appears in the output")
+		}
+	})
 }
 
-func parseSteps(t *testing.T, out []byte) map[string]stepLine {
+// lastID is the id of the newest request the exchange recorded.
+func lastID(srv *emulator.Server) uint64 {
+	var id uint64
+	for _, e := range srv.Recent() {
+		id = max(id, e.ID)
+	}
+	return id
+}
+
+// parseSteps reads spot.mjs's lines; with wantOK every step must have
+// succeeded.
+func parseSteps(t *testing.T, out []byte, wantOK bool) map[string]stepLine {
 	t.Helper()
 	steps := map[string]stepLine{}
 	var order []string
@@ -215,7 +265,7 @@ func parseSteps(t *testing.T, out []byte) map[string]stepLine {
 			t.Errorf("not a JSON line: %q: %v", sc.Text(), err)
 			continue
 		}
-		if !s.OK {
+		if wantOK && !s.OK {
 			code := "none"
 			if s.Code != nil {
 				code = strconv.Itoa(*s.Code)
@@ -245,7 +295,7 @@ func decodeData[T any](t *testing.T, s stepLine) T {
 }
 
 // checkSteps asserts what each answer, as the connector parsed it, says.
-func checkSteps(t *testing.T, srv *emulator.Server, steps map[string]stepLine) {
+func checkSteps(t *testing.T, steps map[string]stepLine) {
 	t.Helper()
 	for _, name := range wantSteps {
 		if s := steps[name]; s.OK && s.Status != 200 {
@@ -294,13 +344,13 @@ func decEq(got, want string) bool {
 }
 
 // checkExchangeSaw asserts the exchange's side: every request of this key
-// was accepted, the orders are in the ledger, and the requests have the
+// since the given id was accepted, the orders are in the ledger, and the requests have the
 // layout the connector is known to send.
-func checkExchangeSaw(t *testing.T, srv *emulator.Server, key string, steps map[string]stepLine) {
+func checkExchangeSaw(t *testing.T, srv *emulator.Server, key string, since uint64, steps map[string]stepLine) {
 	t.Helper()
 	var mine []emulator.Entry
 	for _, e := range srv.Recent() {
-		if e.APIKey == key {
+		if e.ID > since && e.APIKey == key {
 			mine = append(mine, e)
 		}
 	}

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,7 +161,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusBadRequest, "price %q is not a decimal; send it as a string, e.g. \"59000.5\"", body.Price)
 			return
 		}
-		up, err := s.SetPrice(r.Context(), body.Symbol, p)
+		up, err := s.SetPrice(context.WithoutCancel(r.Context()), body.Symbol, p)
 		if err != nil {
 			status := http.StatusBadRequest
 			if !errors.Is(err, ErrUnknownSymbol) && p.IsPositive() {
@@ -171,7 +172,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		adminJSON(w, http.StatusOK, up)
 	case "POST /reset":
-		if err := s.Reset(r.Context()); err != nil {
+		if err := s.Reset(context.WithoutCancel(r.Context())); err != nil {
 			adminError(w, http.StatusInternalServerError, "%v", err)
 			return
 		}

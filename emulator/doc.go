@@ -35,8 +35,20 @@
 // /sapi/v1/capital/withdraw/apply, /sapi/v2/fiat/withdraw; GET
 // /sapi/v1/account/apiRestrictions. USDⓈ-M futures: GET /fapi/v1/ping, time,
 // order, /fapi/v2/account; POST /fapi/v1/order, batchOrders, leverage;
-// DELETE /fapi/v1/order. Also /metrics (Prometheus) and the admin API
-// (see serveAdmin in admin.go and the Server methods it calls).
+// DELETE /fapi/v1/order. Also /metrics (Prometheus, the exchange's own
+// registry) and, for loopback clients only, the admin API under
+// /mbx/admin/ (state, clock, latency, faults, price, reset, counters,
+// limits/reset, recent; see admin.go). Options.Inspector is served at /mbx/.
+//
+// # State
+//
+// With a data directory, state lives in DIR/mbx.db (package
+// emulator/store), written before each answer; Options.Reset wipes it.
+// Accounts are created from the configured keys at start and keep what
+// they have across restarts. Balances are cached in memory between writes
+// (GET /api/v3/account is the most polled signed endpoint); the cache only
+// sees writes made through the exchange, so use the API or the admin
+// endpoints rather than writing to the database behind its back.
 //
 // # Choices where Binance's behaviour is unconfirmed or the issue is silent
 //
@@ -57,7 +69,15 @@
 //     -1022 causes because clients drop them when signing).
 //   - -1007 (fault kind "timeout") is HTTP 503 on /api and /sapi and HTTP
 //     408 on /fapi; the request is processed first. A 5xx fault does not
-//     process the request unless "process" is set.
+//     process the request unless "process" is set. Faults apply only to
+//     requests the rate limiter admitted, and a rejected request hit by a
+//     "timeout" or "drop" fault gets the fault's answer all the same (the
+//     client cannot tell either way).
+//   - X-MBX-TIME-UNIT: MICROSECOND (or microsecond) makes spot answers'
+//     time fields microseconds; MILLISECOND is the default; any other value
+//     is -1194. /sapi and /fapi ignore the header (UNCONFIRMED on Binance).
+//   - Parameters a NONE endpoint does not read (timestamp, signature sent
+//     to ticker/price, say) get -1101 / -1104 like on signed endpoints.
 //   - Successful POST/DELETE /api/v3/order and DELETE /api/v3/openOrders
 //     cost 0 weight (since 2026-04-02); failures cost 1.
 //   - Rate-limit windows are aligned to the calendar (minute, 10 s, 5 min,

@@ -154,9 +154,9 @@ func TestFuzzSeedsReachEndpoints(t *testing.T) {
 				t.Fatalf("%s line %d: %v", fi.Name(), i+2, err)
 			}
 		}
-		req := httptest.NewRequest(v[0], "/", strings.NewReader(v[3]))
-		req.URL = &url.URL{Path: v[1], RawQuery: v[2]}
-		req.RemoteAddr = "127.0.0.1:40000"
+		req := &http.Request{Method: v[0], URL: &url.URL{Path: v[1], RawQuery: v[2]}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{}, Body: io.NopCloser(strings.NewReader(v[3])), Host: "127.0.0.1", RemoteAddr: "127.0.0.1:40000"}
+		req = req.WithContext(context.Background())
 		if v[4] != "" {
 			req.Header.Set("Content-Type", v[4])
 		}

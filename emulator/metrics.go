@@ -16,6 +16,7 @@ type metrics struct {
 	rejections *prometheus.CounterVec // code
 	weight     *prometheus.CounterVec // group
 	duration   *prometheus.HistogramVec
+	http       http.Handler
 }
 
 func newMetrics() *metrics {
@@ -41,6 +42,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.rejections, m.weight, m.duration,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.http = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 	return m
 }
 
@@ -60,6 +62,4 @@ func (m *metrics) observe(e *Entry, group string) {
 	m.duration.WithLabelValues(ep).Observe(e.Duration.Seconds())
 }
 
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
-}
+func (m *metrics) handler() http.Handler { return m.http }

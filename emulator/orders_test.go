@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mbxkit/mbx/params"
@@ -343,5 +344,102 @@ func TestAdminReset(t *testing.T) {
 	}
 	if _, err := e.srv.SetPrice(context.Background(), "BTCUSDT", mustDec(t, "-1")); err == nil {
 		t.Fatal("SetPrice accepted a negative price")
+	}
+}
+
+func TestTimeUnitHeader(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	get := func(path, unit string) answer {
+		req, err := http.NewRequest("GET", e.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-MBX-TIME-UNIT", unit)
+		return e.do(req)
+	}
+	var st serverTimeResp
+	a := get("/api/v3/time", "MICROSECOND")
+	wantOK(t, a)
+	a.json(t, &st)
+	if st.ServerTime != e.clock.Now().UnixMicro() {
+		t.Fatalf("serverTime = %d, want µs %d", st.ServerTime, e.clock.Now().UnixMicro())
+	}
+	a = get("/api/v3/time", "millisecond")
+	wantOK(t, a)
+	a.json(t, &st)
+	if st.ServerTime != e.clock.Now().UnixMilli() {
+		t.Fatalf("serverTime = %d, want ms", st.ServerTime)
+	}
+	wantCode(t, get("/api/v3/time", "NANOSECOND"), 400, -1194, "Invalid value for time unit; expected either MICROSECOND or MILLISECOND.")
+	wantOK(t, get("/fapi/v1/time", "NANOSECOND")) // futures ignore the header
+
+	// Order answers are in milliseconds by default.
+	a = e.signed(k, "POST", "/api/v3/order", params.List{}, kv(t, "symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.001"))
+	wantOK(t, a)
+	var ack spotAck
+	a.json(t, &ack)
+	if ack.TransactTime != e.clock.Now().UnixMilli() {
+		t.Fatalf("transactTime = %d", ack.TransactTime)
+	}
+}
+
+func TestUniversalTransferMovesFunds(t *testing.T) {
+	cfg, keys := authConfig(t)
+	e := startExchange(t, cfg, Options{})
+	main, sub := keys["hmac"], keys["sub"]
+	wantOK(t, e.signed(main, "POST", "/sapi/v1/sub-account/universalTransfer", params.List{}, kv(t,
+		"toEmail", "sub+1@example.com", "fromAccountType", "SPOT", "toAccountType", "SPOT", "asset", "USDT", "amount", "12.5")))
+	if free, _ := balanceOf(t, e, main, "USDT"); free != "9987.50000000" {
+		t.Fatalf("main USDT = %s", free)
+	}
+	if free, _ := balanceOf(t, e, sub, "USDT"); free != "10012.50000000" {
+		t.Fatalf("sub USDT = %s", free)
+	}
+	// Back again, named by both e-mails; too much is refused and moves nothing.
+	wantOK(t, e.signed(main, "POST", "/sapi/v1/sub-account/universalTransfer", params.List{}, kv(t,
+		"fromEmail", "sub+1@example.com", "toEmail", "main@example.com", "fromAccountType", "SPOT", "toAccountType", "SPOT", "asset", "USDT", "amount", "2.5")))
+	wantCode(t, e.signed(main, "POST", "/sapi/v1/sub-account/universalTransfer", params.List{}, kv(t,
+		"toEmail", "sub+1@example.com", "fromAccountType", "SPOT", "toAccountType", "SPOT", "asset", "USDT", "amount", "1000000")),
+		400, -2018, "Balance is insufficient.")
+	if free, _ := balanceOf(t, e, sub, "USDT"); free != "10010.00000000" {
+		t.Fatalf("sub USDT = %s", free)
+	}
+}
+
+// Many clients at once: every order is placed exactly once and the cached
+// balances always match the ledger.
+func TestConcurrentOrdersAndReads(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	const workers, each = 6, 8
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*each*2)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				a := e.signed(k, "POST", "/api/v3/order", params.List{}, kv(t, "symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.001"))
+				if a.Err != nil || a.Status != 200 {
+					errs <- fmt.Sprintf("order: %v %d %s", a.Err, a.Status, a.Body)
+				}
+				a = e.signed(k, "GET", "/api/v3/account", params.List{}, params.List{})
+				if a.Err != nil || a.Status != 200 {
+					errs <- fmt.Sprintf("account: %v %d %s", a.Err, a.Status, a.Body)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	if free, _ := balanceOf(t, e, k, "BTC"); free != "1.04800000" {
+		t.Fatalf("BTC = %s, want 1.048", free)
+	}
+	if free, _ := balanceOf(t, e, k, "USDT"); free != "7120.00000000" {
+		t.Fatalf("USDT = %s, want 7120", free)
 	}
 }

@@ -61,7 +61,8 @@ type reqCtx struct {
 	key      *apiKey
 	res      *verify.Result
 	params   []verify.Param
-	weight   int // charged so far
+	weight   int      // charged so far
+	unit     timeUnit // X-MBX-TIME-UNIT of a spot request
 	group    string
 	entry    Entry
 }
@@ -166,7 +167,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			q.apiKey = v[0]
 		}
 	}
-	q.entry = Entry{ID: s.reqID.Add(1), Method: r.Method, Path: r.URL.Path, RemoteIP: q.ipStr, APIKey: q.apiKey, ContentType: q.ct}
+	shownKey, _ := clipKey(q.apiKey)
+	q.entry = Entry{ID: s.reqID.Add(1), Method: r.Method, Path: r.URL.Path, RemoteIP: q.ipStr, APIKey: shownKey, ContentType: q.ct}
 	q.entry.RawQuery, q.entry.Truncated = clipString(q.rawQuery)
 
 	ep, rej := s.route(r.Method, r.URL.Path)
@@ -216,16 +218,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	q.entry.Body, q.entry.Truncated = clipBody(q.body, q.entry.Truncated)
 	q.now = s.ServerTime()
 
+	if rej := q.admit(); rej != nil {
+		q.finish(nil, rej, nil, start)
+		return
+	}
+	// Faults hit requests the rate limiter let through.
 	ft := s.faults.take(r.Method, r.URL.Path)
 	if ft != nil && ft.Kind == Fault5xx && !ft.Process {
 		q.finish(nil, nil, ft, start)
 		return
 	}
-	if rej := q.admit(); rej != nil {
-		q.finish(nil, rej, nil, start)
-		return
+	rej = q.timeUnit()
+	if rej == nil {
+		rej = q.authenticate()
 	}
-	rej = q.authenticate()
 	if rej == nil {
 		rej = q.checkParams()
 	}
@@ -325,6 +331,34 @@ func (q *reqCtx) admit() *verify.Rejection {
 		return rejection(http.StatusTeapot, codes.TooManyRequests, fmt.Sprintf(f, a.banUntil.UnixMilli()),
 			fmt.Sprintf("IP %s is banned for %ds: it kept sending after a 429", q.ipStr, a.retryAfter),
 			"bans start at limits.ban_base and double for each repeat offence, up to 72h; honour Retry-After on 429")
+	}
+	return nil
+}
+
+// timeUnit is the time unit of a spot answer: X-MBX-TIME-UNIT MICROSECOND
+// (or microsecond) switches every time field to microseconds; MILLISECOND
+// is the default; anything else is -1194. /sapi and /fapi ignore the
+// header (whether futures honour it is UNCONFIRMED).
+type timeUnit bool
+
+func (u timeUnit) stamp(t time.Time) int64 {
+	if u {
+		return t.UnixMicro()
+	}
+	return t.UnixMilli()
+}
+
+func (q *reqCtx) timeUnit() *verify.Rejection {
+	v, ok := q.r.Header["X-Mbx-Time-Unit"]
+	if !ok || q.ep.group != groupSpot || q.ep.sapi {
+		return nil
+	}
+	switch strings.Join(v, ",") {
+	case "MICROSECOND", "microsecond":
+		q.unit = true
+	case "MILLISECOND", "millisecond":
+	default:
+		return badRequest(codes.InvalidTimeUnit, codes.MsgInvalidTimeUnit)
 	}
 	return nil
 }
@@ -458,6 +492,7 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 	case ft != nil && ft.Kind == FaultDrop:
 		drop = true
 		e.Verdict, e.Fault, e.Msg = VerdictFault, string(ft.Kind), "connection dropped after processing (injected fault)"
+		e.Explanation = &verify.Explanation{Verdict: "injected fault: connection dropped after processing; the request WAS processed" + outcome(rej)}
 	case ft != nil && ft.Kind == FaultTimeout:
 		status = ft.Status
 		if status == 0 {
@@ -468,7 +503,7 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 		}
 		e.Verdict, e.Fault, e.Code, e.Msg = VerdictFault, string(ft.Kind), int(codes.Timeout), codes.MsgTimeout
 		body = mustJSON(errorBody{Code: int(codes.Timeout), Msg: codes.MsgTimeout})
-		e.Explanation = &verify.Explanation{Verdict: "injected fault: -1007 after processing; the request WAS processed", Code: int(codes.Timeout)}
+		e.Explanation = &verify.Explanation{Verdict: "injected fault: -1007 after processing; the request WAS processed" + outcome(rej), Code: int(codes.Timeout)}
 	case ft != nil && ft.Kind == Fault5xx:
 		status = ft.Status
 		const msg = "Internal error; unable to process your request. Please try again."
@@ -476,7 +511,7 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 		body = mustJSON(errorBody{Code: int(codes.Disconnected), Msg: msg})
 		verdict := "injected fault: HTTP 5xx before processing; the request was NOT processed"
 		if ft.Process {
-			verdict = "injected fault: HTTP 5xx after processing; the request WAS processed"
+			verdict = "injected fault: HTTP 5xx after processing; the request WAS processed" + outcome(rej)
 		}
 		e.Explanation = &verify.Explanation{Verdict: verdict, Code: int(codes.Disconnected)}
 	case rej != nil:
@@ -528,6 +563,14 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// outcome says what the exchange would have answered under a fault.
+func outcome(rej *verify.Rejection) string {
+	if rej == nil {
+		return " and accepted"
+	}
+	return fmt.Sprintf(" and rejected with %d %s", rej.Code, rej.Msg)
 }
 
 func mustJSON(v any) []byte {

@@ -109,3 +109,12 @@ func clipString(s string) (string, bool) {
 	}
 	return s, false
 }
+
+// clipKey bounds a header value kept in an entry and the log: a valid key
+// has at most 256 bytes.
+func clipKey(s string) (string, bool) {
+	if len(s) > 256 {
+		return s[:256], true
+	}
+	return s, false
+}

@@ -21,7 +21,7 @@ type serverTimeResp struct {
 func (q *reqCtx) ping() (any, *verify.Rejection) { return empty{}, nil }
 
 func (q *reqCtx) serverTime() (any, *verify.Rejection) {
-	return serverTimeResp{ServerTime: q.now.UnixMilli()}, nil
+	return serverTimeResp{ServerTime: q.unit.stamp(q.now)}, nil
 }
 
 type rateLimitJSON struct {
@@ -102,7 +102,7 @@ func (q *reqCtx) exchangeInfo() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	out := exchangeInfoResp{Timezone: "UTC", ServerTime: q.now.UnixMilli(), RateLimits: s.rateLimits(),
+	out := exchangeInfoResp{Timezone: "UTC", ServerTime: q.unit.stamp(q.now), RateLimits: s.rateLimits(),
 		ExchangeFilters: []any{}, Symbols: make([]symbolJSON, 0, len(syms))}
 	for _, sy := range syms {
 		out.Symbols = append(out.Symbols, sy.info())
@@ -210,7 +210,7 @@ func (q *reqCtx) account() (any, *verify.Rejection) {
 	out := accountResp{
 		CommissionRates: commissionRates{Maker: zero8, Taker: zero8, Buyer: zero8, Seller: zero8},
 		CanTrade:        k.perms[PermTrade], CanWithdraw: k.perms[PermWithdraw], CanDeposit: true,
-		UpdateTime: q.now.UnixMilli(), AccountType: "SPOT", Permissions: []string{"SPOT"},
+		UpdateTime: q.unit.stamp(q.now), AccountType: "SPOT", Permissions: []string{"SPOT"},
 		UID: uidOf(k.account), Balances: rendered,
 	}
 	if omit {
@@ -261,14 +261,14 @@ type spotFull struct {
 	Fills []spotFill `json:"fills"`
 }
 
-func spotOrderResponse(o store.Order, respType string, now time.Time) any {
-	ack := spotAck{Symbol: o.Symbol, OrderID: o.OrderID, OrderListID: -1, ClientOrderID: o.ClientOrderID, TransactTime: now.UnixMilli()}
+func spotOrderResponse(o store.Order, respType string, now time.Time, u timeUnit) any {
+	ack := spotAck{Symbol: o.Symbol, OrderID: o.OrderID, OrderListID: -1, ClientOrderID: o.ClientOrderID, TransactTime: u.stamp(now)}
 	if respType == "ACK" {
 		return ack
 	}
 	res := spotResult{spotAck: ack, Price: f8(o.Price), OrigQty: f8(o.OrigQty), ExecutedQty: f8(o.ExecutedQty),
 		OrigQuoteOrderQty: f8(o.OrigQuoteOrderQty), CummulativeQuoteQty: f8(o.CummulativeQuoteQty), Status: o.Status,
-		TimeInForce: o.TimeInForce, Type: o.Type, Side: o.Side, WorkingTime: o.Time.UnixMilli(), SelfTradePreventionMode: "NONE"}
+		TimeInForce: o.TimeInForce, Type: o.Type, Side: o.Side, WorkingTime: u.stamp(o.Time), SelfTradePreventionMode: "NONE"}
 	if respType == "RESULT" {
 		return res
 	}
@@ -288,7 +288,7 @@ func (q *reqCtx) newOrder() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	return spotOrderResponse(ord, o.respType, q.now), nil
+	return spotOrderResponse(ord, o.respType, q.now, q.unit), nil
 }
 
 func (q *reqCtx) testOrder() (any, *verify.Rejection) {
@@ -338,11 +338,11 @@ type spotOrderJSON struct {
 	SelfTradePreventionMode string `json:"selfTradePreventionMode"`
 }
 
-func spotOrderView(o store.Order) spotOrderJSON {
+func spotOrderView(o store.Order, u timeUnit) spotOrderJSON {
 	return spotOrderJSON{Symbol: o.Symbol, OrderID: o.OrderID, OrderListID: -1, ClientOrderID: o.ClientOrderID,
 		Price: f8(o.Price), OrigQty: f8(o.OrigQty), ExecutedQty: f8(o.ExecutedQty), CummulativeQuoteQty: f8(o.CummulativeQuoteQty),
 		Status: o.Status, TimeInForce: o.TimeInForce, Type: o.Type, Side: o.Side, StopPrice: zero8, IcebergQty: zero8,
-		Time: o.Time.UnixMilli(), UpdateTime: o.UpdateTime.UnixMilli(), IsWorking: true, WorkingTime: o.Time.UnixMilli(),
+		Time: u.stamp(o.Time), UpdateTime: u.stamp(o.UpdateTime), IsWorking: true, WorkingTime: u.stamp(o.Time),
 		OrigQuoteOrderQty: f8(o.OrigQuoteOrderQty), SelfTradePreventionMode: "NONE"}
 }
 
@@ -370,7 +370,7 @@ func (q *reqCtx) getOrder() (any, *verify.Rejection) {
 	if !ok {
 		return nil, orderMissing()
 	}
-	return spotOrderView(o), nil
+	return spotOrderView(o, q.unit), nil
 }
 
 type spotCancelJSON struct {
@@ -392,9 +392,9 @@ type spotCancelJSON struct {
 	SelfTradePreventionMode string `json:"selfTradePreventionMode"`
 }
 
-func spotCancelView(o store.Order, newID string, now time.Time) spotCancelJSON {
+func spotCancelView(o store.Order, newID string, now time.Time, u timeUnit) spotCancelJSON {
 	return spotCancelJSON{Symbol: o.Symbol, OrigClientOrderID: o.ClientOrderID, OrderID: o.OrderID, OrderListID: -1,
-		ClientOrderID: newID, TransactTime: now.UnixMilli(), Price: f8(o.Price), OrigQty: f8(o.OrigQty),
+		ClientOrderID: newID, TransactTime: u.stamp(now), Price: f8(o.Price), OrigQty: f8(o.OrigQty),
 		ExecutedQty: f8(o.ExecutedQty), OrigQuoteOrderQty: f8(o.OrigQuoteOrderQty), CummulativeQuoteQty: f8(o.CummulativeQuoteQty),
 		Status: o.Status, TimeInForce: o.TimeInForce, Type: o.Type, Side: o.Side, SelfTradePreventionMode: "NONE"}
 }
@@ -428,7 +428,7 @@ func (q *reqCtx) cancelOrder() (any, *verify.Rejection) {
 		}
 		return nil, internalError(err)
 	}
-	return spotCancelView(o, newID, q.now), nil
+	return spotCancelView(o, newID, q.now, q.unit), nil
 }
 
 func isUnknown(err error) bool { return err != nil && errors.Is(err, store.ErrUnknownOrder) }
@@ -469,7 +469,7 @@ func (q *reqCtx) openOrders() (any, *verify.Rejection) {
 	}
 	out := make([]spotOrderJSON, 0, len(orders))
 	for _, o := range orders {
-		out = append(out, spotOrderView(o))
+		out = append(out, spotOrderView(o, q.unit))
 	}
 	return out, nil
 }
@@ -495,7 +495,7 @@ func (q *reqCtx) cancelOpenOrders() (any, *verify.Rejection) {
 			}
 			return nil, internalError(err)
 		}
-		out = append(out, spotCancelView(c, newClientID(), q.now))
+		out = append(out, spotCancelView(c, newClientID(), q.now, q.unit))
 	}
 	return out, nil
 }
@@ -561,7 +561,7 @@ func (q *reqCtx) allOrders() (any, *verify.Rejection) {
 		if o.Product != store.ProductSpot || (hasFrom && o.OrderID < fromID) || t < start || t > end {
 			continue
 		}
-		out = append(out, spotOrderView(o))
+		out = append(out, spotOrderView(o, q.unit))
 	}
 	return clipList(out, limit, hasFrom), nil
 }
@@ -627,7 +627,7 @@ func (q *reqCtx) myTrades() (any, *verify.Rejection) {
 		}
 		out = append(out, tradeJSON{Symbol: t.Symbol, ID: t.ID, OrderID: t.OrderID, OrderListID: -1,
 			Price: f8(t.Price), Qty: f8(t.Qty), QuoteQty: f8(t.QuoteQty), Commission: f8(t.Commission),
-			CommissionAsset: t.CommissionAsset, Time: ms, IsBuyer: t.IsBuyer, IsMaker: t.IsMaker, IsBestMatch: true})
+			CommissionAsset: t.CommissionAsset, Time: q.unit.stamp(t.Time), IsBuyer: t.IsBuyer, IsMaker: t.IsMaker, IsBestMatch: true})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return clipList(out, limit, hasFrom), nil

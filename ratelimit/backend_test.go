@@ -250,7 +250,7 @@ func TestBackends(t *testing.T) {
 	})
 	t.Run("Redis", func(t *testing.T) {
 		srv := startRedis(t)
-		client := srv.client(t)
+		client := srv.Client(t)
 		n := 0
 		runBackendCases(t, func(t *testing.T) Backend {
 			n++ // a fresh key space per case

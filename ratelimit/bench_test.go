@@ -33,7 +33,7 @@ func BenchmarkReserveMemory(b *testing.B) {
 
 func BenchmarkReserveRedis(b *testing.B) {
 	srv := startRedis(b)
-	r := NewRedis(srv.client(b), RedisOptions{Prefix: "bench", Logger: quiet()})
+	r := NewRedis(srv.Client(b), RedisOptions{Prefix: "bench", Logger: quiet()})
 	ls := benchLimits()
 	c := order("acct")
 	ctx := context.Background()

@@ -117,7 +117,7 @@ func TestConcurrentGovernorNeverExceedsTheServerLimit(t *testing.T) {
 		rs := startRedis(t)
 		var govs []*Governor
 		for range 2 {
-			b := NewRedis(rs.client(t), RedisOptions{Prefix: "hammer", Logger: quiet()})
+			b := NewRedis(rs.Client(t), RedisOptions{Prefix: "hammer", Logger: quiet()})
 			govs = append(govs, NewGovernor(b, Options{Limits: limits, Logger: quiet()}))
 		}
 		srv := &weightServer{limit: 100, used: map[int64]int{}}

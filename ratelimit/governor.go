@@ -74,7 +74,7 @@ type Governor struct {
 
 	mu     sync.RWMutex
 	limits map[string][]Limit
-	seen   map[string]Cost // budgets touched, for State
+	seen   map[seenKey]Cost // budgets touched, for State
 }
 
 // maxSeen bounds what State remembers, whatever the callers send.
@@ -85,7 +85,7 @@ func NewGovernor(b Backend, opt Options) *Governor {
 	g := &Governor{
 		b: b, w: opt.Weights, now: opt.Now, log: opt.Logger,
 		maxWait: opt.MaxWait, margin: opt.Margin, retryAfter: opt.RetryAfter, ban: opt.Ban,
-		limits: make(map[string][]Limit), seen: make(map[string]Cost),
+		limits: make(map[string][]Limit), seen: make(map[seenKey]Cost),
 	}
 	if g.w == nil {
 		g.w = DefaultWeights()
@@ -158,10 +158,16 @@ func (g *Governor) Cost(host, method, path string, query url.Values) Cost {
 	return g.w.Cost(host, method, path, query)
 }
 
+// seenKey identifies a budget. A comparable struct rather than a joined
+// string keeps remember free of allocations and hashing on every request.
+type seenKey struct {
+	host, family, scope, kind, path string
+}
+
 func (g *Governor) remember(c Cost) {
-	k := c.Host + "\x00" + c.Family + "\x00" + account(c.Scope)
+	k := seenKey{host: c.Host, family: c.Family, scope: c.Scope}
 	if c.Family == "sapi" {
-		k += "\x00" + c.kind() + "\x00" + c.Path
+		k.kind, k.path = c.kind(), c.Path
 	}
 	g.mu.RLock()
 	_, ok := g.seen[k]

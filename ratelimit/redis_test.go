@@ -16,10 +16,10 @@ import (
 
 func TestRedisOneRoundTripPerReservation(t *testing.T) {
 	srv := startRedis(t)
-	client := srv.client(t)
+	client := srv.Client(t)
 	hook := &countHook{}
 	client.AddHook(hook)
-	admin := srv.client(t)
+	admin := srv.Client(t)
 	b := NewRedis(client, RedisOptions{Prefix: "rt", Logger: quiet()})
 	ctx := context.Background()
 	limits := DefaultLimits("api")
@@ -82,7 +82,7 @@ func TestRedisFleet(t *testing.T) {
 	clk := &fakeClock{}
 	clk.Set(33 * time.Second)
 	newGov := func() *Governor {
-		b := NewRedis(srv.client(t), RedisOptions{Prefix: "fleet", Logger: quiet()})
+		b := NewRedis(srv.Client(t), RedisOptions{Prefix: "fleet", Logger: quiet()})
 		return NewGovernor(b, Options{Limits: limits, Now: clk.Now, Logger: quiet()})
 	}
 	g1, g2 := newGov(), newGov()
@@ -156,7 +156,7 @@ func TestRedisFleet(t *testing.T) {
 func TestRedisOutageFallsBackToALocalShare(t *testing.T) {
 	srv := startRedis(t)
 	var logs bytes.Buffer
-	b := NewRedis(srv.client(t), RedisOptions{
+	b := NewRedis(srv.Client(t), RedisOptions{
 		Prefix: "outage", LocalShare: 0.25,
 		RetryInterval: time.Nanosecond, // try Redis on every call: still one warning
 		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
@@ -215,7 +215,7 @@ func TestRedisOutageFallsBackToALocalShare(t *testing.T) {
 func TestRedisCancelledCallerIsNotAnOutage(t *testing.T) {
 	srv := startRedis(t)
 	var logs bytes.Buffer
-	b := NewRedis(srv.client(t), RedisOptions{Prefix: "cancel", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	b := NewRedis(srv.Client(t), RedisOptions{Prefix: "cancel", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, _, err := b.Reserve(ctx, weight(1), DefaultLimits("api"), at(time.Second))

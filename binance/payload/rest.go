@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -63,19 +62,18 @@ func (s *Signed) ContentType() string {
 // NewRequest builds the HTTP request for baseURL+path. It sets URL.RawQuery
 // itself so that no layer re-encodes the query after signing.
 func (s *Signed) NewRequest(ctx context.Context, baseURL, path string) (*http.Request, error) {
-	u, err := url.Parse(strings.TrimRight(baseURL, "/") + path)
-	if err != nil {
-		return nil, fmt.Errorf("base URL %q: %w", baseURL, err)
-	}
-	u.RawQuery = s.Query
-	u.ForceQuery = false
 	var body io.Reader
 	if s.Body != "" {
 		body = strings.NewReader(s.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, s.Method, u.String(), body)
+	// The URL is parsed without the query, then RawQuery is set to the
+	// signed bytes: nothing parses, normalises or re-encodes them.
+	req, err := http.NewRequestWithContext(ctx, s.Method, strings.TrimRight(baseURL, "/")+path, body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("base URL %q and path %q: %w", baseURL, path, err)
+	}
+	if req.URL.RawQuery != "" || req.URL.Fragment != "" {
+		return nil, fmt.Errorf("path %q must not carry a query or fragment: put parameters in the builder", path)
 	}
 	req.URL.RawQuery = s.Query
 	if ct := s.ContentType(); ct != "" {
