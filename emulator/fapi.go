@@ -295,12 +295,12 @@ type futAccountResp struct {
 // futAccount reports the account's USDT as its futures wallet: margin,
 // positions and PnL are not modelled (leverage is).
 func (q *reqCtx) futAccount() (any, *verify.Rejection) {
-	bals, _, err := q.s.store.balances(q.ctx, q.key.account)
+	view, err := q.s.store.balances(q.ctx, q.key.account)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	wallet := decimal.Zero
-	for _, b := range bals {
+	for _, b := range view.balances {
 		if b.Asset == store.FuturesMarginAsset {
 			wallet = b.Free
 		}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,9 +24,16 @@ type ledger struct {
 }
 
 type cachedBalances struct {
-	gen      uint64
-	balances []store.Balance
-	rendered []balanceJSON // as GET /api/v3/account shows them
+	gen  uint64
+	view *balanceView
+}
+
+// balanceView is an account's balances in the forms the endpoints need.
+// It is shared between requests: never modify it.
+type balanceView struct {
+	balances    []store.Balance
+	allJSON     []byte // the balances array of GET /api/v3/account
+	nonZeroJSON []byte // the same with omitZeroBalances=true
 }
 
 func newLedger(st *store.Store) *ledger {
@@ -37,30 +45,42 @@ func newLedger(st *store.Store) *ledger {
 // refuses an entry whose generation is stale).
 func (l *ledger) changed() { l.gen.Add(1) }
 
-// balances returns the account's balances and their rendering. The slices
-// are shared: callers must not modify them.
-func (l *ledger) balances(ctx context.Context, account string) ([]store.Balance, []balanceJSON, error) {
+// balances returns the account's balances, from the cache when no write
+// happened since they were read.
+func (l *ledger) balances(ctx context.Context, account string) (*balanceView, error) {
 	g := l.gen.Load()
 	l.mu.Lock()
 	c, ok := l.bal[account]
 	l.mu.Unlock()
 	if ok && c.gen == g {
-		return c.balances, c.rendered, nil
+		return c.view, nil
 	}
 	bals, err := l.Store.Balances(ctx, account)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	rendered := make([]balanceJSON, len(bals))
-	for i, b := range bals {
-		rendered[i] = balanceJSON{Asset: b.Asset, Free: f8(b.Free), Locked: f8(b.Locked)}
+	all := make([]balanceJSON, 0, len(bals))
+	nonZero := make([]balanceJSON, 0, len(bals))
+	for _, b := range bals {
+		r := balanceJSON{Asset: b.Asset, Free: f8(b.Free), Locked: f8(b.Locked)}
+		all = append(all, r)
+		if !b.Free.IsZero() || !b.Locked.IsZero() {
+			nonZero = append(nonZero, r)
+		}
+	}
+	v := &balanceView{balances: bals}
+	if v.allJSON, err = json.Marshal(all); err != nil {
+		return nil, err
+	}
+	if v.nonZeroJSON, err = json.Marshal(nonZero); err != nil {
+		return nil, err
 	}
 	l.mu.Lock()
 	if l.gen.Load() == g {
-		l.bal[account] = cachedBalances{gen: g, balances: bals, rendered: rendered}
+		l.bal[account] = cachedBalances{gen: g, view: v}
 	}
 	l.mu.Unlock()
-	return bals, rendered, nil
+	return v, nil
 }
 
 func (l *ledger) EnsureAccount(ctx context.Context, account string, balances map[string]decimal.Decimal) error {

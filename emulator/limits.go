@@ -322,16 +322,16 @@ type Counters struct {
 
 // WeightCounter is the request weight an IP used in the current minute.
 type WeightCounter struct {
-	Group  string `json:"group"` // "api" (spot) or "fapi"
-	IP     string `json:"ip"`
-	Used   int    `json:"used"`
-	Limit  int    `json:"limit"`
-	Raw5m  int    `json:"raw5m"`         // requests in the current 5-minute window (spot)
-	Window int64  `json:"windowStartMs"` // start of the current minute, ms
-	Retry  int64  `json:"retryUntilMs"`  // a 429 was answered: requests before this earn a ban
-	Ban    int64  `json:"bannedUntilMs"` // 0 when not banned
-	Offend int    `json:"offences"`      // bans so far
-	Over   bool   `json:"overLimit"`     // used > limit
+	Group         string `json:"group"` // "api" (spot) or "fapi"
+	IP            string `json:"ip"`
+	Used          int    `json:"used"`
+	Limit         int    `json:"limit"`
+	Raw5m         int    `json:"raw5m"`         // requests in the current 5-minute window (spot)
+	WindowStartMs int64  `json:"windowStartMs"` // start of the current minute
+	RetryUntilMs  int64  `json:"retryUntilMs"`  // a 429 was answered: a request before this earns a ban
+	BannedUntilMs int64  `json:"bannedUntilMs"` // 0 when not banned
+	Offences      int    `json:"offences"`      // bans so far
+	OverLimit     bool   `json:"overLimit"`     // Used > Limit
 }
 
 // SAPICounter is one /sapi endpoint budget.
@@ -364,13 +364,13 @@ func (l *limiter) snapshot(now time.Time) Counters {
 		for ip, st := range l.ips[g] {
 			used := st.weight.used(now, time.Minute)
 			wc := WeightCounter{Group: string(g), IP: ip, Used: used, Limit: l.weightLimit(g),
-				Raw5m: st.raw.used(now, 5*time.Minute), Window: now.Truncate(time.Minute).UnixMilli(),
-				Offend: st.offences, Over: used > l.weightLimit(g)}
+				Raw5m: st.raw.used(now, 5*time.Minute), WindowStartMs: now.Truncate(time.Minute).UnixMilli(),
+				Offences: st.offences, OverLimit: used > l.weightLimit(g)}
 			if now.Before(st.retryUntil) {
-				wc.Retry = st.retryUntil.UnixMilli()
+				wc.RetryUntilMs = st.retryUntil.UnixMilli()
 			}
 			if now.Before(st.banUntil) {
-				wc.Ban = st.banUntil.UnixMilli()
+				wc.BannedUntilMs = st.banUntil.UnixMilli()
 				c.Bans = append(c.Bans, Ban{Group: string(g), IP: ip, UntilMs: st.banUntil.UnixMilli(), Offences: st.offences})
 			}
 			c.Weights = append(c.Weights, wc)

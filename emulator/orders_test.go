@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -441,5 +442,37 @@ func TestConcurrentOrdersAndReads(t *testing.T) {
 	}
 	if free, _ := balanceOf(t, e, k, "USDT"); free != "7120.00000000" {
 		t.Fatalf("USDT = %s, want 7120", free)
+	}
+}
+
+// The hand-written account answer has exactly the shape of accountResp.
+func TestAccountJSONShape(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	for _, omit := range []string{"false", "true"} {
+		a := e.signed(k, "GET", "/api/v3/account", kv(t, "omitZeroBalances", omit), params.List{})
+		wantOK(t, a)
+		var acct accountResp
+		a.json(t, &acct)
+		again, err := json.Marshal(acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(again) != string(a.Body) {
+			t.Fatalf("account body\n%s\nre-encoded\n%s", a.Body, again)
+		}
+		if acct.UID == 0 || !acct.CanTrade || acct.CanWithdraw || acct.UpdateTime != e.clock.Now().UnixMilli() {
+			t.Fatalf("account = %s", a.Body)
+		}
+		if omit == "true" && len(acct.Balances) != len(DefaultKey().Balances) {
+			t.Fatalf("omitZeroBalances: %d balances", len(acct.Balances))
+		}
+	}
+	// After a trade the cache must not serve the old balances.
+	wantOK(t, e.signed(k, "POST", "/api/v3/order", params.List{}, kv(t, "symbol", "ETHUSDT", "side", "BUY", "type", "MARKET", "quantity", "1")))
+	a := e.signed(k, "GET", "/api/v3/account", kv(t, "omitZeroBalances", "true"), params.List{})
+	wantOK(t, a)
+	if !strings.Contains(string(a.Body), `{"asset":"ETH","free":"1.00000000","locked":"0.00000000"}`) {
+		t.Fatalf("account after buying ETH = %s", a.Body)
 	}
 }

@@ -466,6 +466,9 @@ func isJSON(ct string) bool {
 	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
 }
 
+// preEncoded is an answer a handler encoded itself.
+type preEncoded []byte
+
 type errorBody struct {
 	Code int    `json:"code"`
 	Msg  string `json:"msg"`
@@ -544,7 +547,9 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 		status = http.StatusOK
 		e.Verdict = VerdictAccepted
 		var err error
-		if body, err = json.Marshal(result); err != nil {
+		if pre, ok := result.(preEncoded); ok {
+			body = pre
+		} else if body, err = json.Marshal(result); err != nil {
 			status = http.StatusInternalServerError
 			e.Verdict, e.Code, e.Msg = VerdictRejected, int(codes.Unknown), "internal error: "+err.Error()
 			body = mustJSON(errorBody{Code: int(codes.Unknown), Msg: "An unknown error occurred while processing the request."})

@@ -84,7 +84,7 @@ func runServe(ctx context.Context, s streams, o serveOpts) error {
 	}
 	if host, _, err := net.SplitHostPort(o.addr); err == nil {
 		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			fmt.Fprintf(s.err, "warning: listening on %s, not loopback: anyone who can reach it can use the example keys and read the inspector\n", o.addr)
+			fmt.Fprintf(s.err, "warning: listening on %s, not loopback: anyone who can reach it can use the configured keys (the inspector and admin API still answer loopback only)\n", o.addr)
 		}
 	}
 	var h slog.Handler = slog.NewTextHandler(s.err, nil)
