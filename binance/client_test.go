@@ -1,15 +1,14 @@
 package binance_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mbxkit/mbx/internal/testenv"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,31 +44,13 @@ func exchange(t *testing.T, mutate func(*emulator.Config)) (*emulator.Server, st
 	return srv, base
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newClient(t *testing.T, base string, logs *syncBuffer, mutate func(*binance.Options)) *binance.Client {
+func newClient(t *testing.T, base string, logs *testenv.SyncBuffer, mutate func(*binance.Options)) *binance.Client {
 	t.Helper()
 	h, err := sign.NewHMAC(secret.FromString(docsSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w = &syncBuffer{}
+	var w = &testenv.SyncBuffer{}
 	if logs != nil {
 		w = logs
 	}
@@ -92,7 +73,7 @@ func TestClientAgainstLocalExchange(t *testing.T) {
 	srv, base := exchange(t, func(c *emulator.Config) {
 		c.Keys[0].Permissions = append(c.Keys[0].Permissions, "FUTURES")
 	})
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	c := newClient(t, base, logs, nil)
 	ctx := context.Background()
 
@@ -335,7 +316,7 @@ func TestThousandOrdersUnderFaults(t *testing.T) {
 
 func TestSecretNeverLeaks(t *testing.T) {
 	_, base := exchange(t, nil)
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	c := newClient(t, base, logs, nil)
 	ctx := context.Background()
 	var errs []string

@@ -1,10 +1,10 @@
 package clock
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mbxkit/mbx/internal/testenv"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -638,24 +638,6 @@ func (s *countingSource) ServerTime(ctx context.Context) (time.Time, error) {
 	return time.Now().Add(3 * time.Second), nil
 }
 
-// syncBuffer lets a slog handler write while the test reads after Run returned.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRun(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -681,7 +663,7 @@ func TestRun(t *testing.T) {
 				}
 				return nil
 			}}
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			c := New(src, Options{ResyncEvery: tt.every, Logger: log})
 			if err := c.Run(ctx); !errors.Is(err, context.Canceled) {

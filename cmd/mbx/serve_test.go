@@ -3,12 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/mbxkit/mbx/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,7 +33,7 @@ func buildMBX(t *testing.T) string {
 }
 
 // startServe runs `mbx serve` on a free port and returns its base URL.
-func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
+func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *testenv.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -45,7 +45,7 @@ func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *s
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	seen := &syncBuffer{}
+	seen := &testenv.SyncBuffer{}
 	sc := bufio.NewScanner(stdout)
 	base := make(chan string, 1)
 	go func() {
@@ -132,22 +132,4 @@ func TestServeDurableAcrossKill9(t *testing.T) {
 	if err != nil || len(open) != 0 {
 		t.Fatalf("--reset kept %d orders (%v)", len(open), err)
 	}
-}
-
-// syncBuffer is an output sink safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -4,8 +4,10 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 )
 
@@ -34,4 +36,25 @@ func Missing(t testing.TB, what, install string) {
 		t.Fatalf("%s (CI=true, so this fails instead of skipping); install it with: %s", what, install)
 	}
 	t.Skipf("%s; install it with: %s", what, install)
+}
+
+// SyncBuffer is an output sink that a logger or child-process reader may
+// write while the test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
