@@ -74,15 +74,7 @@ func (q *reqCtx) futNewOrder() (any, *verify.Rejection) {
 }
 
 func (q *reqCtx) futGetOrder() (any, *verify.Rejection) {
-	sy, rej := q.s.symbolParam(q.get, "symbol")
-	if rej != nil {
-		return nil, rej
-	}
-	id, cid, rej := orderRef(q.get, true)
-	if rej != nil {
-		return nil, rej
-	}
-	o, ok, rej := q.lookupOrder(sy, id, cid, store.ProductFutures)
+	_, o, ok, rej := q.findOrder(true)
 	if rej != nil {
 		return nil, rej
 	}
@@ -93,26 +85,13 @@ func (q *reqCtx) futGetOrder() (any, *verify.Rejection) {
 }
 
 func (q *reqCtx) futCancelOrder() (any, *verify.Rejection) {
-	sy, rej := q.s.symbolParam(q.get, "symbol")
+	ref, _, found, rej := q.findOrder(true)
 	if rej != nil {
 		return nil, rej
 	}
-	id, cid, rej := orderRef(q.get, true)
+	o, rej := q.cancelFound(ref, found)
 	if rej != nil {
 		return nil, rej
-	}
-	if _, found, rej := q.lookupOrder(sy, id, cid, store.ProductFutures); rej != nil || !found {
-		if rej == nil {
-			rej = unknownOrder()
-		}
-		return nil, rej
-	}
-	o, err := q.s.store.CancelOrder(context.WithoutCancel(q.ctx), q.key.account, sy.name, id, cid, q.now)
-	if err != nil {
-		if isUnknown(err) {
-			return nil, unknownOrder()
-		}
-		return nil, internalError(err)
 	}
 	return futOrderView(o), nil
 }

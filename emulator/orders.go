@@ -305,8 +305,8 @@ func placeError(err error, futures bool) *verify.Rejection {
 	return internalError(err)
 }
 
-// orderRef reads orderId / origClientOrderId of a query or cancel.
-func orderRef(get getter, futures bool) (int64, string, *verify.Rejection) {
+// readOrderRef reads orderId / origClientOrderId of a query or cancel.
+func readOrderRef(get getter, futures bool) (int64, string, *verify.Rejection) {
 	id, hasID, rej := intParam(get, "orderId")
 	if rej != nil {
 		return 0, "", rej

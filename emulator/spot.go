@@ -361,16 +361,51 @@ func unknownOrder() *verify.Rejection {
 	return badRequest(codes.CancelRejected, codes.MsgUnknownOrder)
 }
 
-func (q *reqCtx) getOrder() (any, *verify.Rejection) {
+// orderRef is an order named by a request: its symbol and orderId or
+// origClientOrderId.
+type orderRef struct {
+	sy  *symbol
+	id  int64
+	cid string
+}
+
+// findOrder reads the order a request names and looks it up. Spot and
+// futures differ only in their client-id rules and product, so both use it.
+func (q *reqCtx) findOrder(futures bool) (orderRef, store.Order, bool, *verify.Rejection) {
 	sy, rej := q.s.symbolParam(q.get, "symbol")
 	if rej != nil {
-		return nil, rej
+		return orderRef{}, store.Order{}, false, rej
 	}
-	id, cid, rej := orderRef(q.get, false)
+	id, cid, rej := readOrderRef(q.get, futures)
 	if rej != nil {
-		return nil, rej
+		return orderRef{}, store.Order{}, false, rej
 	}
-	o, ok, rej := q.lookupOrder(sy, id, cid, store.ProductSpot)
+	product := store.ProductSpot
+	if futures {
+		product = store.ProductFutures
+	}
+	o, ok, rej := q.lookupOrder(sy, id, cid, product)
+	return orderRef{sy, id, cid}, o, ok, rej
+}
+
+// cancelFound cancels an order findOrder found; a vanished or unknown order
+// is Binance's -2011.
+func (q *reqCtx) cancelFound(ref orderRef, found bool) (store.Order, *verify.Rejection) {
+	if !found {
+		return store.Order{}, unknownOrder()
+	}
+	o, err := q.s.store.CancelOrder(context.WithoutCancel(q.ctx), q.key.account, ref.sy.name, ref.id, ref.cid, q.now)
+	if err != nil {
+		if isUnknown(err) {
+			return store.Order{}, unknownOrder()
+		}
+		return store.Order{}, internalError(err)
+	}
+	return o, nil
+}
+
+func (q *reqCtx) getOrder() (any, *verify.Rejection) {
+	_, o, ok, rej := q.findOrder(false)
 	if rej != nil {
 		return nil, rej
 	}
@@ -407,14 +442,6 @@ func spotCancelView(o store.Order, newID string, now time.Time, u timeUnit) spot
 }
 
 func (q *reqCtx) cancelOrder() (any, *verify.Rejection) {
-	sy, rej := q.s.symbolParam(q.get, "symbol")
-	if rej != nil {
-		return nil, rej
-	}
-	id, cid, rej := orderRef(q.get, false)
-	if rej != nil {
-		return nil, rej
-	}
 	newID, ok := q.get("newClientOrderId")
 	if ok && !validClientID(newID, false) {
 		return nil, illegal("newClientOrderId", spotClientIDRng)
@@ -422,18 +449,13 @@ func (q *reqCtx) cancelOrder() (any, *verify.Rejection) {
 	if !ok {
 		newID = newClientID()
 	}
-	if _, found, rej := q.lookupOrder(sy, id, cid, store.ProductSpot); rej != nil || !found {
-		if rej == nil {
-			rej = unknownOrder()
-		}
+	ref, _, found, rej := q.findOrder(false)
+	if rej != nil {
 		return nil, rej
 	}
-	o, err := q.s.store.CancelOrder(context.WithoutCancel(q.ctx), q.key.account, sy.name, id, cid, q.now)
-	if err != nil {
-		if isUnknown(err) {
-			return nil, unknownOrder()
-		}
-		return nil, internalError(err)
+	o, rej := q.cancelFound(ref, found)
+	if rej != nil {
+		return nil, rej
 	}
 	return spotCancelView(o, newID, q.now, q.unit), nil
 }
