@@ -129,6 +129,11 @@ func (h *HMAC) Verify(msg, sig []byte) error {
 	return nil
 }
 
+// NewHash returns a fresh keyed HMAC-SHA256 state for one goroutine to
+// reuse (Reset, Write, Sum). Builders that sign many payloads in a row hold
+// one and skip the pool that makes AppendSign safe for concurrent use.
+func (h *HMAC) NewHash() hash.Hash { return hmac.New(sha256.New, h.key.Expose()) }
+
 // Secret returns the key, still redacted when printed.
 func (h *HMAC) Secret() secret.Value { return h.key }
 

@@ -3,6 +3,7 @@ package payload
 import (
 	"context"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"strconv"
@@ -29,6 +30,25 @@ type REST struct {
 	buf []byte // query ‖ body, the signed payload
 	sig []byte // raw signature
 	out []byte // the final wire form
+
+	// A keyed HMAC state for the last HMAC signer used: a builder belongs
+	// to one goroutine, so it can skip the signer's pool.
+	hkey   *sign.HMAC
+	hstate hash.Hash
+}
+
+// appendSign signs msg, reusing the builder's HMAC state when it can.
+func (r *REST) appendSign(s sign.Signer, msg []byte) ([]byte, error) {
+	h, ok := s.(*sign.HMAC)
+	if !ok {
+		return s.AppendSign(r.sig[:0], msg)
+	}
+	if r.hkey != h {
+		r.hkey, r.hstate = h, h.NewHash()
+	}
+	r.hstate.Reset()
+	r.hstate.Write(msg)
+	return r.hstate.Sum(r.sig[:0]), nil
 }
 
 // Reset empties the builder for reuse.
@@ -208,7 +228,7 @@ func (r *REST) Sign(s sign.Signer, opt Options) (Signed, error) {
 			r.buf = append(r.buf, r.out[:bodyLen]...)
 		}
 	}
-	r.sig, err = s.AppendSign(r.sig[:0], r.buf)
+	r.sig, err = r.appendSign(s, r.buf)
 	if err != nil {
 		return Signed{}, err
 	}
