@@ -28,6 +28,7 @@ import (
 //	GET    /mbx/admin/counters                                      -> Counters
 //	POST   /mbx/admin/limits/reset                                  -> Counters
 //	GET    /mbx/admin/recent[?limit=N][&id=ID]                      -> [Entry...] newest first
+//	POST   /mbx/admin/keys/permissions {"apiKey":"...","permissions":["USER_DATA"]} -> KeyInfo
 
 type adminState struct {
 	ServerTime  int64     `json:"serverTime"`
@@ -184,6 +185,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		adminJSON(w, http.StatusOK, s.Counters())
 	case "GET /recent":
 		s.adminRecent(w, r)
+	case "POST /keys/permissions":
+		s.adminKeyPermissions(w, r)
 	default:
 		adminError(w, http.StatusNotFound, "no admin endpoint %s %s; see the emulator package documentation", r.Method, r.URL.Path)
 	}

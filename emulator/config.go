@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -417,7 +418,7 @@ type apiKey struct {
 	cfg      KeyConfig
 	alg      sign.Algorithm
 	account  string
-	perms    map[string]bool
+	perms    permSet
 	nets     []netip.Prefix
 	verifier sign.Verifier
 }
@@ -434,7 +435,7 @@ func compileKey(i int, k KeyConfig) (*apiKey, error) {
 	if err != nil {
 		return nil, configErr(field("type"), "%v", err)
 	}
-	out := &apiKey{cfg: k, alg: alg, account: k.Account, perms: map[string]bool{}}
+	out := &apiKey{cfg: k, alg: alg, account: k.Account}
 	if out.account == "" {
 		out.account = k.APIKey
 	}
@@ -479,8 +480,8 @@ func compileKey(i int, k KeyConfig) (*apiKey, error) {
 		if !slices.Contains(knownPermissions(), p) {
 			return nil, configErr(fmt.Sprintf("keys[%d].permissions[%d]", i, j), "unknown permission %q; use %s", p, strings.Join(knownPermissions(), ", "))
 		}
-		out.perms[p] = true
 	}
+	out.perms.set(k.Permissions)
 	for j, a := range k.IPWhitelist {
 		pfx, err := parsePrefix(a)
 		if err != nil {
@@ -546,10 +547,29 @@ func (k *apiKey) allows(ip netip.Addr) bool {
 	return false
 }
 
+// permSet is a key's permissions. Server.SetKeyPermissions changes them
+// while requests read them, so the set is replaced whole, never modified.
+type permSet struct {
+	m atomic.Pointer[map[string]bool]
+}
+
+func (p *permSet) has(name string) bool {
+	m := p.m.Load()
+	return m != nil && (*m)[name]
+}
+
+func (p *permSet) set(list []string) {
+	m := make(map[string]bool, len(list))
+	for _, n := range list {
+		m[n] = true
+	}
+	p.m.Store(&m)
+}
+
 func (k *apiKey) permList() []string {
 	var out []string
 	for _, p := range knownPermissions() {
-		if k.perms[p] {
+		if k.perms.has(p) {
 			out = append(out, p)
 		}
 	}

@@ -286,7 +286,7 @@ func (q *reqCtx) futAccount() (any, *verify.Rejection) {
 	}
 	w := wallet.StringFixed(8)
 	const z = "0.00000000"
-	out := futAccountResp{FeeBurn: true, CanTrade: true, CanDeposit: true, CanWithdraw: q.key.perms[PermWithdraw],
+	out := futAccountResp{FeeBurn: true, CanTrade: true, CanDeposit: true, CanWithdraw: q.key.perms.has(PermWithdraw),
 		TradeGroupID: -1, TotalInitialMargin: z, TotalMaintMargin: z, TotalWalletBalance: w, TotalUnrealizedProfit: z,
 		TotalMarginBalance: w, TotalPositionInitialMargin: z, TotalOpenOrderInitialMargin: z, TotalCrossWalletBalance: w,
 		TotalCrossUnPnl: z, AvailableBalance: w, MaxWithdrawAmount: w,

@@ -135,6 +135,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/metrics":
 		s.metrics.handler().ServeHTTP(w, r)
+	case p == WSAPIPath:
+		s.serveWSAPI(w, r)
 	case p == "/mbx/admin" || strings.HasPrefix(p, "/mbx/admin/"):
 		s.serveAdmin(w, r)
 	case p == "/mbx" || strings.HasPrefix(p, "/mbx/"):
@@ -412,7 +414,7 @@ func (q *reqCtx) authenticate() *verify.Rejection {
 	if res.Params != nil {
 		q.params = res.Params.List
 	}
-	if ep.perm != "" && !k.perms[ep.perm] {
+	if ep.perm != "" && !k.perms.has(ep.perm) {
 		return q.rejectKey(fmt.Sprintf("signature valid, but the key lacks the %s permission this endpoint needs (it has %s)", ep.perm, strings.Join(k.permList(), ", ")),
 			fmt.Sprintf("add %s to the key's permissions in the exchange config", ep.perm))
 	}

@@ -38,11 +38,11 @@ func (q *reqCtx) apiRestrictions() (any, *verify.Rejection) {
 	k := q.key
 	return apiRestrictionsResp{
 		IPRestrict: len(k.nets) > 0, CreateTime: keyCreateTime,
-		EnableReading: k.perms[PermUserData], EnableWithdrawals: k.perms[PermWithdraw],
-		EnableInternalTransfer: k.perms[PermUniversalTransfer], EnableMargin: k.perms[PermMargin],
-		EnableFutures: k.perms[PermFutures], PermitsUniversalTransfer: k.perms[PermUniversalTransfer],
-		EnableVanillaOptions: k.perms[PermOptions], EnableFixReadOnly: k.perms[PermUserData],
-		EnableSpotAndMarginTrading: k.perms[PermTrade],
+		EnableReading: k.perms.has(PermUserData), EnableWithdrawals: k.perms.has(PermWithdraw),
+		EnableInternalTransfer: k.perms.has(PermUniversalTransfer), EnableMargin: k.perms.has(PermMargin),
+		EnableFutures: k.perms.has(PermFutures), PermitsUniversalTransfer: k.perms.has(PermUniversalTransfer),
+		EnableVanillaOptions: k.perms.has(PermOptions), EnableFixReadOnly: k.perms.has(PermUserData),
+		EnableSpotAndMarginTrading: k.perms.has(PermTrade),
 	}, nil
 }
 

@@ -54,6 +54,7 @@ type Server struct {
 	reqID   atomic.Uint64
 	mux     http.Handler
 	routes  map[string]map[string]*endpoint // by path, then method
+	ws      wsHub                           // WebSocket API connections (ws.go)
 
 	mu       sync.Mutex
 	httpSrv  *http.Server
@@ -199,6 +200,7 @@ func (s *Server) Close() error {
 		}
 		cancel()
 	}
+	s.ws.closeAll() // Shutdown does not track hijacked (WebSocket) connections
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, err)
 	}
@@ -314,6 +316,7 @@ func (s *Server) Reset(ctx context.Context) error {
 		sy.setPrice(sy.initialPrice)
 	}
 	s.limits.reset()
+	s.resetKeyPermissions()
 	s.faults.clear()
 	s.faults.skew.Store(int64(s.cfg.Faults.ClockSkew))
 	s.faults.latency.Store(int64(s.cfg.Faults.Latency))

@@ -218,9 +218,9 @@ func (q *reqCtx) account() (any, *verify.Rejection) {
 	b := make([]byte, 0, 400+len(balances))
 	b = append(b, `{"makerCommission":0,"takerCommission":0,"buyerCommission":0,"sellerCommission":0,`+
 		`"commissionRates":{"maker":"0.00000000","taker":"0.00000000","buyer":"0.00000000","seller":"0.00000000"},"canTrade":`...)
-	b = strconv.AppendBool(b, k.perms[PermTrade])
+	b = strconv.AppendBool(b, k.perms.has(PermTrade))
 	b = append(b, `,"canWithdraw":`...)
-	b = strconv.AppendBool(b, k.perms[PermWithdraw])
+	b = strconv.AppendBool(b, k.perms.has(PermWithdraw))
 	b = append(b, `,"canDeposit":true,"brokered":false,"requireSelfTradePrevention":false,"preventSor":false,"updateTime":`...)
 	b = strconv.AppendInt(b, q.unit.stamp(q.now), 10)
 	b = append(b, `,"accountType":"SPOT","balances":`...)
