@@ -185,7 +185,7 @@ func (c *Client) FuturesBatchOrders(ctx context.Context, orders []NewOrder) ([]B
 		if orders[i].ClientOrderID == "" {
 			orders[i].ClientOrderID = NewClientOrderID()
 		}
-		l, err := orders[i].params(true)
+		l, err := orders[i].Params(true)
 		if err != nil {
 			return nil, fmt.Errorf("order %d: %w", i, err)
 		}

@@ -48,7 +48,10 @@ func NewClientOrderID() string {
 	return string(out)
 }
 
-func (o *NewOrder) params(futures bool) (params.List, error) {
+// Params are the order's parameters as POST /api/v3/order (futures=false)
+// or /fapi/v1/order and WebSocket order.place take them, in a fixed order,
+// FULL answers by default on spot. ClientOrderID must be set.
+func (o *NewOrder) Params(futures bool) (params.List, error) {
 	var l params.List
 	if o.Symbol == "" || o.Side == "" || o.Type == "" {
 		return l, fmt.Errorf("NewOrder: Symbol, Side and Type are required")
@@ -103,7 +106,7 @@ func (c *Client) TestOrder(ctx context.Context, o NewOrder) error {
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = NewClientOrderID()
 	}
-	l, err := o.params(false)
+	l, err := o.Params(false)
 	if err != nil {
 		return err
 	}
@@ -115,7 +118,7 @@ func (c *Client) placeOrder(ctx context.Context, o NewOrder, path string, future
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = NewClientOrderID()
 	}
-	l, err := o.params(futures)
+	l, err := o.Params(futures)
 	if err != nil {
 		return nil, err
 	}

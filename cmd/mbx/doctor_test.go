@@ -47,7 +47,7 @@ func TestDoctorInPseudoTerminal(t *testing.T) {
 	}
 	for _, want := range []string{
 		"starting the embedded local exchange",
-		"[1/6] Clock against the exchange…", // the progress line
+		"[1/7] Clock against the exchange…", // the progress line
 		"\033[32mPASS\033[0m",               // green, only on a terminal
 		"Signed round trip (GET /api/v3/account)",
 		"Signed round trip with a non-ASCII symbol",
@@ -64,10 +64,10 @@ func TestDoctorPlainAndJSON(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if strings.Contains(out, "\033[") || strings.Contains(out, "[1/6]") {
+	if strings.Contains(out, "\033[") || strings.Contains(out, "[1/7]") {
 		t.Fatalf("colour or progress written to a non-terminal:\n%q", out)
 	}
-	if !strings.Contains(out, "PASS  Clock") || !strings.Contains(out, "all checks passed (6 pass)") {
+	if !strings.Contains(out, "PASS  Clock") || !strings.Contains(out, "all checks passed (7 pass)") {
 		t.Fatalf("plain report:\n%s", out)
 	}
 	js, _, err := run(t, "doctor", "--json")
@@ -78,7 +78,7 @@ func TestDoctorPlainAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &rep); err != nil {
 		t.Fatalf("not one JSON object: %v\n%s", err, js)
 	}
-	if len(rep.Results) != 6 || rep.Worst() != doctor.Pass || !strings.HasPrefix(rep.BaseURL, "http://127.0.0.1:") {
+	if len(rep.Results) != 7 || rep.Worst() != doctor.Pass || !strings.HasPrefix(rep.BaseURL, "http://127.0.0.1:") {
 		t.Fatalf("json report: %+v", rep)
 	}
 }

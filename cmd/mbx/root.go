@@ -30,6 +30,6 @@ explains them when they happen anyway.`,
 	root.SetOut(s.out)
 	root.SetErr(s.err)
 	root.SetContext(ctx)
-	root.AddCommand(newSignCmd(s), newKeysCmd(s), newVersionCmd(s), newServeCmd(s), newTimeCmd(s), newCallCmd(s), newDoctorCmd(s))
+	root.AddCommand(newSignCmd(s), newKeysCmd(s), newVersionCmd(s), newServeCmd(s), newTimeCmd(s), newCallCmd(s), newDoctorCmd(s), newExplainCmd(s), newProxyCmd(s))
 	return root
 }

@@ -90,6 +90,7 @@ func Checks() []Check {
 		{"non-ascii", "Signed round trip with a non-ASCII symbol", checkNonASCII},
 		{"permissions", "What the key may do", checkPermissions},
 		{"rate-limits", "Rate-limit state", checkRateLimits},
+		{"websocket", "WebSocket API (session.logon, or signed account.status)", checkWebSocket},
 	}
 }
 

@@ -49,7 +49,7 @@ func ParseRawHTTP(raw string) (*Request, error) {
 	if strings.HasPrefix(lines[0], ":") {
 		hdrStart = 0
 	} else {
-		f := strings.Fields(lines[0])
+		f := fieldsSP(lines[0])
 		if len(f) < 2 || len(f) > 3 || (len(f) == 3 && !strings.HasPrefix(f[2], "HTTP/")) {
 			return nil, errorf(FormatHTTP, "the first line %s is not a request line: want METHOD TARGET HTTP/1.1, e.g. POST /api/v3/order?symbol=BTCUSDT HTTP/1.1", snippet(lines[0]))
 		}
@@ -103,8 +103,14 @@ func ParseRawHTTP(raw string) (*Request, error) {
 	if r.Method == "" || target == "" {
 		return nil, errorf(FormatHTTP, "no method or path: HTTP/2 headers need :method and :path")
 	}
+	if !isToken(r.Method) {
+		return nil, errorf(FormatHTTP, "the method %s is not an HTTP method; use GET, POST, PUT or DELETE", snippet(r.Method))
+	}
 	if err := checkURLBytes(FormatHTTP, target); err != nil {
 		return nil, err
+	}
+	if !strings.HasPrefix(target, "/") && !strings.Contains(target, "://") {
+		return nil, errorf(FormatHTTP, "the request target %s is neither a path (/api/v3/...) nor an absolute URL (https://...)", snippet(target))
 	}
 	var host string
 	r.Scheme, host, r.Path, r.RawQuery = splitTarget(target)
@@ -121,9 +127,6 @@ func ParseRawHTTP(raw string) (*Request, error) {
 	}
 	if r.Scheme == "" && r.Host != "" && isBinanceHost(r.Host) {
 		r.Scheme = "https"
-	}
-	if !strings.HasPrefix(target, "/") && host == "" {
-		return nil, errorf(FormatHTTP, "the target %s is neither a path (/api/v3/...) nor an absolute URL", snippet(target))
 	}
 	body := ""
 	if blank {

@@ -163,7 +163,7 @@ func isCurlCommand(s string) bool {
 
 // looksLikeRequestLine: METHOD SP TARGET [SP HTTP/x].
 func looksLikeRequestLine(line string) bool {
-	f := strings.Fields(line)
+	f := fieldsSP(line)
 	if len(f) < 2 || len(f) > 3 || !isToken(f[0]) || strings.ToUpper(f[0]) != f[0] {
 		return false
 	}
@@ -171,6 +171,12 @@ func looksLikeRequestLine(line string) bool {
 		return false
 	}
 	return strings.HasPrefix(f[1], "/") || strings.HasPrefix(f[1], "http://") || strings.HasPrefix(f[1], "https://") || f[1] == "*"
+}
+
+// fieldsSP splits a request line on spaces and tabs only: a non-ASCII
+// space (U+00A0) inside the target is part of it.
+func fieldsSP(line string) []string {
+	return strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' })
 }
 
 // isToken reports whether s is an RFC 9110 token (a method or header name).
@@ -188,12 +194,19 @@ func isToken(s string) bool {
 }
 
 // snippet quotes the start of untrusted input for a message.
+// The quoted form is at most about 80 bytes, whatever the bytes are.
 func snippet(s string) string {
-	const limit = 60
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "..."
+	const limit = 80
+	n := min(len(s), 60)
+	q := strconv.Quote(s[:n])
+	for len(q) > limit {
+		n /= 2
+		q = strconv.Quote(s[:n])
 	}
-	return strconv.Quote(s)
+	if n < len(s) {
+		q += "..."
+	}
+	return q
 }
 
 // splitTarget splits a URL or request target into scheme, host, path and
