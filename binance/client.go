@@ -143,6 +143,10 @@ type Client struct {
 
 	mu     sync.Mutex
 	clocks map[string]*clock.Clock // per base URL
+
+	// builders keeps payload builders (their buffers and keyed HMAC state)
+	// for reuse, so a call does not rebuild them.
+	builders sync.Pool
 }
 
 // New returns a Client.
@@ -344,7 +348,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // once sends the request one time.
 func (c *Client) once(ctx context.Context, req *Request, base string, fam Family, ck *clock.Clock, cost ratelimit.Cost) (*Response, error) {
-	b := payload.REST{Method: req.Method, Query: req.Query, Body: req.Body, TimestampIn: req.TimestampIn}
+	b, _ := c.builders.Get().(*payload.REST)
+	if b == nil {
+		b = new(payload.REST)
+	}
+	// The builder only reads the request's lists; they are dropped before
+	// it goes back to the pool, so no later Add can touch them.
+	b.Method, b.Query, b.Body, b.TimestampIn = req.Method, req.Query, req.Body, req.TimestampIn
+	defer func() {
+		b.Query, b.Body = params.List{}, params.List{}
+		c.builders.Put(b)
+	}()
 	var signed payload.Signed
 	var err error
 	if req.Security == Signed {

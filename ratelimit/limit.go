@@ -123,16 +123,18 @@ func intervalText(d time.Duration) string {
 // parseHeaderName recognises a usage header name (any case) and returns the
 // kind and interval it reports.
 func parseHeaderName(name string) (kind string, interval time.Duration, ok bool) {
-	if len(name) < 4 || len(name) > 40 {
+	// Every response carries a dozen headers and only a few are budgets:
+	// reject the rest on their first byte, and compare prefixes without
+	// building an upper-case copy.
+	if len(name) < 4 || len(name) > 40 || (name[0] != 'X' && name[0] != 'x') {
 		return "", 0, false
 	}
-	upper := strings.ToUpper(name)
 	for _, k := range headerKinds() {
-		rest, found := strings.CutPrefix(upper, headerPrefix(k))
-		if !found {
+		p := headerPrefix(k)
+		if len(name) <= len(p) || !strings.EqualFold(name[:len(p)], p) {
 			continue
 		}
-		iv, ok := parseIntervalSuffix(rest)
+		iv, ok := parseIntervalSuffix(name[len(p):])
 		if !ok {
 			return "", 0, false
 		}
@@ -150,8 +152,12 @@ func parseIntervalSuffix(s string) (time.Duration, bool) {
 	if err != nil || n <= 0 || s[0] == '+' {
 		return 0, false
 	}
+	letter := s[len(s)-1]
+	if 'a' <= letter && letter <= 'z' {
+		letter -= 'a' - 'A' // header names arrive in any case
+	}
 	for _, u := range intervalUnits() {
-		if s[len(s)-1] == u.letter {
+		if letter == u.letter {
 			if n > int64(maxInterval/u.unit) {
 				return 0, false
 			}
