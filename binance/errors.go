@@ -98,6 +98,11 @@ func parseAPIError(resp *http.Response, body []byte, method, path, base string, 
 	return e
 }
 
+// Hint says what to fix for an error answer, per code (failure-cases.md).
+// The WebSocket API client adds its own wording for the codes whose fix
+// differs there and uses this for the rest.
+func Hint(e *APIError) string { return hintFor(e) }
+
 // hintFor says what to fix, per code (failure-cases.md).
 func hintFor(e *APIError) string {
 	switch e.Code {

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
-	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/params"
 	"github.com/shopspring/decimal"
 )
@@ -123,79 +120,20 @@ func (c *Client) placeOrder(ctx context.Context, o NewOrder, path string, future
 		return nil, err
 	}
 	no := false
-	for attempt := 1; ; attempt++ {
-		resp, err := c.Do(ctx, &Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &no})
-		if err == nil {
+	return OrderProtocol{
+		ClientOrderID: o.ClientOrderID, MaxAttempts: c.retry.MaxAttempts, QueryDelay: c.retry.QueryDelay,
+		Backoff: c.backoff, Logger: c.log,
+		Place: func(ctx context.Context) (*Order, error) {
 			var out Order
-			if err := json.Unmarshal(resp.Body, &out); err != nil {
-				return nil, fmt.Errorf("binance: decoding the order answer: %w", err)
+			if _, err := c.call(ctx, &Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &no}, &out); err != nil {
+				return nil, err
 			}
-			out.Attempts = attempt
 			return &out, nil
-		}
-		duplicate := isDuplicateOrder(err)
-		if !errors.Is(err, ErrUnknownStatus) && !duplicate {
-			return nil, err
-		}
-		// The order may exist: find out before deciding anything.
-		c.log.LogAttrs(ctx, slog.LevelWarn, "binance: order outcome unknown, looking it up by client order id",
-			slog.String("clientOrderId", o.ClientOrderID), slog.String("error", err.Error()))
-		c.metrics.retry("order-unknown")
-		found, exists, qerr := c.lookupOrder(ctx, o.Symbol, o.ClientOrderID, path)
-		if qerr != nil {
-			return nil, fmt.Errorf("binance: order %s: outcome unknown and the lookup failed, so it was NOT sent again (query it before retrying): %w (lookup: %v)",
-				o.ClientOrderID, err, qerr)
-		}
-		if exists {
-			found.Attempts, found.Recovered = attempt, true
-			return found, nil
-		}
-		if attempt >= c.retry.MaxAttempts {
-			return nil, fmt.Errorf("binance: order %s: not placed after %d tries: %w", o.ClientOrderID, attempt, err)
-		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func isDuplicateOrder(err error) bool {
-	var apiErr *APIError
-	return errors.As(err, &apiErr) && apiErr.Code == codes.NewOrderRejected && apiErr.Msg == codes.MsgDuplicateOrder
-}
-
-// lookupOrder asks whether an order with this client id exists. exists is
-// false only when the exchange says so (-2013); any other failure is an
-// error, because only proof of absence allows sending again.
-func (c *Client) lookupOrder(ctx context.Context, symbol, clientID, path string) (*Order, bool, error) {
-	if err := sleep(ctx, c.retry.QueryDelay); err != nil {
-		return nil, false, err
-	}
-	var lastErr error
-	for try := 1; try <= c.retry.MaxAttempts+2; try++ {
-		var l params.List
-		l.AddString("symbol", symbol).AddString("origClientOrderId", clientID)
-		resp, err := c.Do(ctx, &Request{Method: http.MethodGet, Path: path, Security: Signed, Query: l})
-		if err == nil {
-			var out Order
-			if err := json.Unmarshal(resp.Body, &out); err != nil {
-				return nil, false, fmt.Errorf("decoding the order: %w", err)
-			}
-			return &out, true, nil
-		}
-		var apiErr *APIError
-		if errors.As(err, &apiErr) && apiErr.Code == codes.NoSuchOrder {
-			return nil, false, nil
-		}
-		lastErr = err
-		if ctx.Err() != nil || errors.Is(err, ErrBanned) {
-			break
-		}
-		if err := sleep(ctx, c.backoff(try)); err != nil {
-			return nil, false, err
-		}
-	}
-	return nil, false, lastErr
+		},
+		Lookup: func(ctx context.Context) (*Order, error) {
+			return c.orderCall(ctx, http.MethodGet, path, o.Symbol, 0, o.ClientOrderID)
+		},
+	}.Run(ctx)
 }
 
 // QueryOrder gets an order by id or client id (GET /api/v3/order).

@@ -118,17 +118,6 @@ func hintFor(e *binance.APIError) string {
 			return "this IP is banned: mbx sends nothing until retryAfter; requests during a ban lengthen it"
 		}
 		return "request weight exceeded: mbx sends nothing to this host until retryAfter"
-	case codes.TooManyOrders:
-		return "order rate limit exceeded: slow down order placement"
-	case codes.Timeout:
-		return "the order may have been executed: query it by its client order id before sending it again"
-	case codes.IllegalChars, codes.BadPrecision:
-		return "a parameter value is outside Binance's legal range: see the message for the parameter and its range"
-	case codes.TooManyParameters, codes.UnreadParameters, codes.UnknownParam, codes.ParamNotRequired:
-		return "the parameter set does not match this method: check names (case matters) and parameters not allowed for this order type"
 	}
-	if e.HTTPStatus >= 500 {
-		return "Binance-side error: the execution status is unknown; do not treat it as a failure"
-	}
-	return ""
+	return binance.Hint(e)
 }

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/params"
 )
 
@@ -51,73 +49,25 @@ func (c *Client) PlaceOrder(ctx context.Context, o binance.NewOrder) (*binance.O
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		r, err := c.call(ctx, "order.place", &l, true)
-		if err == nil {
+	return binance.OrderProtocol{
+		ClientOrderID: o.ClientOrderID, MaxAttempts: c.orders.MaxAttempts, QueryDelay: c.orders.QueryDelay,
+		Backoff: c.orderBackoff, Logger: c.log,
+		Place: func(ctx context.Context) (*binance.Order, error) {
+			r, err := c.call(ctx, "order.place", &l, true)
+			if err != nil {
+				return nil, err
+			}
 			var out binance.Order
 			if err := json.Unmarshal(r.Result, &out); err != nil {
 				return nil, fmt.Errorf("wsapi: decoding the order.place answer: %w", err)
 			}
-			out.Attempts = attempt
 			return &out, nil
-		}
-		if ctx.Err() != nil {
-			return nil, err // unknown when it was sent: the caller asked to stop waiting
-		}
-		if !errors.Is(err, binance.ErrUnknownStatus) && !isDuplicateOrder(err) {
-			return nil, err
-		}
-		c.log.LogAttrs(ctx, slog.LevelWarn, "wsapi: order outcome unknown, looking it up by client order id",
-			slog.String("clientOrderId", o.ClientOrderID), slog.String("error", err.Error()))
-		found, exists, qerr := c.lookupOrder(ctx, o.Symbol, o.ClientOrderID)
-		if qerr != nil {
-			return nil, fmt.Errorf("wsapi: order %s: outcome unknown and the lookup failed, so it was NOT sent again (query it before retrying): %w (lookup: %v)",
-				o.ClientOrderID, err, qerr)
-		}
-		if exists {
-			found.Attempts, found.Recovered = attempt, true
-			return found, nil
-		}
-		if attempt >= c.orders.MaxAttempts {
-			return nil, fmt.Errorf("wsapi: order %s: not placed after %d tries: %w", o.ClientOrderID, attempt, err)
-		}
-		if err := sleep(ctx, c.orderBackoff(attempt)); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func isDuplicateOrder(err error) bool {
-	var apiErr *binance.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == codes.NewOrderRejected && apiErr.Msg == codes.MsgDuplicateOrder
-}
-
-// lookupOrder asks whether an order with this client id exists. exists is
-// false only when the exchange says so (-2013); anything else is an error,
-// because only proof of absence allows sending again.
-func (c *Client) lookupOrder(ctx context.Context, symbol, clientID string) (*binance.Order, bool, error) {
-	if err := sleep(ctx, c.orders.QueryDelay); err != nil {
-		return nil, false, err
-	}
-	var lastErr error
-	for try := 1; try <= c.orders.MaxAttempts+2; try++ {
-		o, err := c.OrderStatus(ctx, symbol, 0, clientID)
-		if err == nil {
-			return o, true, nil
-		}
-		var apiErr *binance.APIError
-		if errors.As(err, &apiErr) && apiErr.Code == codes.NoSuchOrder {
-			return nil, false, nil
-		}
-		lastErr = err
-		if ctx.Err() != nil || errors.Is(err, binance.ErrBanned) || errors.Is(err, ErrClosed) {
-			break
-		}
-		if err := sleep(ctx, c.orderBackoff(try)); err != nil {
-			return nil, false, err
-		}
-	}
-	return nil, false, lastErr
+		},
+		Lookup: func(ctx context.Context) (*binance.Order, error) {
+			return c.OrderStatus(ctx, o.Symbol, 0, o.ClientOrderID)
+		},
+		Final: func(err error) bool { return errors.Is(err, ErrClosed) },
+	}.Run(ctx)
 }
 
 func (c *Client) orderBackoff(attempt int) time.Duration {
