@@ -218,7 +218,7 @@ func readWSTiming(q *reqCtx) (wsTiming, *verify.Rejection) {
 	if rv == "" {
 		return t, badRequest(codes.ParamEmpty, fmt.Sprintf(codes.MsgParamEmptyFmt, "recvWindow"))
 	}
-	us, ok := parseRecvWindowUS(rv)
+	us, ok := verify.ParseRecvWindow(rv)
 	if !ok {
 		return t, illegal("recvWindow", verify.RecvWindowRange)
 	}
@@ -231,48 +231,22 @@ func readWSTiming(q *reqCtx) (wsTiming, *verify.Rejection) {
 	return t, nil
 }
 
-// parseRecvWindowUS is verify's recvWindow rule: digits, at most three
-// decimals, in microseconds.
-func parseRecvWindowUS(v string) (int64, bool) {
-	intPart, frac, hasFrac := strings.Cut(v, ".")
-	if intPart == "" || len(intPart) > 20 || !allDigits(intPart) {
-		return 0, false
-	}
-	if hasFrac && (frac == "" || len(frac) > 3 || !allDigits(frac)) {
-		return 0, false
-	}
-	if len(intPart) > 12 {
-		return 1<<63 - 1, true
-	}
-	ms, _ := strconv.ParseInt(intPart, 10, 64)
-	us := ms * 1000
-	if hasFrac {
-		f, _ := strconv.ParseInt((frac + "00")[:3], 10, 64)
-		us += f
-	}
-	return us, true
-}
-
 // check applies Binance's two rules in the timestamp's own unit: reject
 // when timestamp >= serverTime + 1000ms or serverTime - timestamp > recvWindow.
 func (t wsTiming) check(now time.Time) *verify.Rejection {
-	perMS, nowUnit := int64(1), now.UnixMilli()
-	if t.micro {
-		perMS, nowUnit = 1000, now.UnixMicro()
-	}
-	deltaUS := (nowUnit - t.ts) * (1000 / perMS)
+	deltaUS, _, ahead, outside := verify.CheckTiming(t.ts, t.micro, t.recvUS, now)
 	ms := func(us int64) string { return strconv.FormatFloat(float64(us)/1000, 'f', -1, 64) + "ms" }
 	notes := []string{"Sync the host clock (NTP) or apply the server-time offset from the time method, and sign each attempt with a fresh timestamp."}
 	if !t.given {
 		notes = append(notes, "No recvWindow was sent: the default 5000ms applies.")
 	}
-	if t.ts >= nowUnit+1000*perMS {
+	if ahead {
 		rej := badRequest(codes.InvalidTimestamp, codes.MsgTimestampAhead, notes...)
 		rej.Explanation.Verdict = fmt.Sprintf("timestamp is %s ahead of the server's time (it must be less than 1000ms ahead)", ms(-deltaUS))
 		rej.Explanation.Mistake = &verify.Mistake{ID: verify.MistakeClockAhead, Title: "the client's clock (or its server-time offset) runs ahead of the exchange's", Fix: notes[0]}
 		return rej
 	}
-	if deltaUS > t.recvUS {
+	if outside {
 		rej := badRequest(codes.InvalidTimestamp, codes.MsgTimestampOutside, notes...)
 		rej.Explanation.Verdict = fmt.Sprintf("timestamp is %s behind the server's time, more than recvWindow %s", ms(deltaUS), ms(t.recvUS))
 		rej.Explanation.Mistake = &verify.Mistake{ID: verify.MistakeClockBehind, Title: "the timestamp is older than recvWindow", Fix: notes[0]}
@@ -333,7 +307,7 @@ func explainWSSignature(k *apiKey, ps []verify.Param, pl, sig []byte, sigText st
 	found := func(id, title, fix string, signed []byte) {
 		ex.Verdict = "signature mismatch: " + title
 		ex.Mistake = &verify.Mistake{ID: id, Title: title, Fix: fix, Signed: visiblePayload(k, signed)}
-		ex.Diff = diffPayloads(pl, signed)
+		ex.Diff = verify.Diff(pl, signed)
 	}
 	if sig == nil {
 		ex.Verdict = "signature is not valid base64"
@@ -416,43 +390,4 @@ func dropParam(ps []verify.Param, name string) []verify.Param {
 		}
 	}
 	return out
-}
-
-// diffPayloads shows where the payload the client signed first differs
-// from the one the exchange verified, on two lines with a caret.
-func diffPayloads(verified, signed []byte) string {
-	if bytes.Equal(verified, signed) {
-		return ""
-	}
-	i := 0
-	for i < len(verified) && i < len(signed) && verified[i] == signed[i] {
-		i++
-	}
-	const before, after = 24, 40
-	start := max(0, i-before)
-	window := func(b []byte) string {
-		if start >= len(b) {
-			return "(ends here)"
-		}
-		end := min(len(b), i+after)
-		s := ""
-		if start > 0 {
-			s = "..."
-		}
-		s += verify.Visible(b[start:end])
-		if end < len(b) {
-			s += "..."
-		}
-		return s
-	}
-	caret := len("verified: ") + len(verify.Visible(verified[start:min(i, len(verified))]))
-	if start > 0 {
-		caret += 3
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "first difference at byte %d (verified %d bytes, signed %d bytes)\n", i, len(verified), len(signed))
-	b.WriteString("verified: " + window(verified) + "\n")
-	b.WriteString("signed:   " + window(signed) + "\n")
-	b.WriteString(strings.Repeat(" ", caret) + "^")
-	return b.String()
 }

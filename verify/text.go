@@ -110,8 +110,11 @@ func visibleBounded(b []byte) string {
 	return Visible(b[:visibleMax]) + "...(" + strconv.Itoa(len(b)-visibleMax) + " more bytes)"
 }
 
-// diffBytes shows the first byte where signed differs from sent, with a
-// window of visible bytes around it on both lines and a caret under it.
+// Diff shows the first byte where signed differs from sent, with a window
+// of visible bytes around it on both lines and a caret under it. The local
+// exchange's WebSocket API explains with the same diff.
+func Diff(sent, signed []byte) string { return diffBytes(sent, signed) }
+
 func diffBytes(sent, signed []byte) string {
 	if bytes.Equal(sent, signed) {
 		return ""

@@ -387,7 +387,7 @@ func (st *state) checkRecvWindow() *Rejection {
 	if v == "" {
 		return st.reject(stageRecvEmpty, http.StatusBadRequest, codes.ParamEmpty, fmt.Sprintf(codes.MsgParamEmptyFmt, "recvWindow"))
 	}
-	us, ok := parseRecvWindow(v)
+	us, ok := ParseRecvWindow(v)
 	if !ok {
 		return st.reject(stageRecvSyntax, http.StatusBadRequest, codes.IllegalChars, fmt.Sprintf(codes.MsgIllegalCharsFmt, "recvWindow", RecvWindowRange))
 	}
@@ -399,9 +399,10 @@ func (st *state) checkRecvWindow() *Rejection {
 	return nil
 }
 
-// parseRecvWindow returns v in microseconds; a value too large for int64 is
-// clamped (it is over any maximum anyway).
-func parseRecvWindow(v string) (int64, bool) {
+// ParseRecvWindow reads a recvWindow value (milliseconds with up to three
+// decimals) in microseconds; a value too large for int64 is clamped (it is
+// over any maximum anyway). The WebSocket API applies the same rule.
+func ParseRecvWindow(v string) (int64, bool) {
 	intPart, frac, hasFrac := strings.Cut(v, ".")
 	if intPart == "" || len(intPart) > 20 || !allDigits(intPart) {
 		return 0, false
@@ -434,24 +435,35 @@ func formatMillis(us int64) string {
 	return s
 }
 
-// checkTiming applies Binance's two rules in the timestamp's own unit:
-// reject when timestamp >= serverTime + 1000ms, or when
-// serverTime - timestamp > recvWindow.
-func (st *state) checkTiming() *Rejection {
-	ts := int64(min(st.tsVal, 1<<62))
+// CheckTiming applies Binance's two timing rules in the timestamp's own unit
+// (microseconds when micro): ahead when timestamp >= serverTime + 1000ms,
+// outside when serverTime - timestamp > recvWindow. deltaUS is serverTime
+// minus timestamp in microseconds; nowUnit is serverTime in the timestamp's
+// unit. REST and the WebSocket API share it.
+func CheckTiming(ts int64, micro bool, recvUS int64, now time.Time) (deltaUS, nowUnit int64, ahead, outside bool) {
 	var perMS int64 = 1
-	if st.tsMicro {
-		perMS = 1000
-		st.nowUnit = st.now.UnixMicro()
-	} else {
-		st.nowUnit = st.now.UnixMilli()
+	nowUnit = now.UnixMilli()
+	if micro {
+		perMS, nowUnit = 1000, now.UnixMicro()
 	}
-	st.deltaUS = (st.nowUnit - ts) * (1000 / perMS)
-	if ts >= st.nowUnit+1000*perMS {
-		st.ahead = true
+	deltaUS = (nowUnit - ts) * (1000 / perMS)
+	switch {
+	case ts >= nowUnit+1000*perMS:
+		ahead = true
+	case deltaUS > recvUS:
+		outside = true
+	}
+	return deltaUS, nowUnit, ahead, outside
+}
+
+// checkTiming rejects a request that CheckTiming finds ahead or outside.
+func (st *state) checkTiming() *Rejection {
+	var outside bool
+	st.deltaUS, st.nowUnit, st.ahead, outside = CheckTiming(int64(min(st.tsVal, 1<<62)), st.tsMicro, st.recvUS, st.now)
+	switch {
+	case st.ahead:
 		return st.reject(stageTiming, http.StatusBadRequest, codes.InvalidTimestamp, codes.MsgTimestampAhead)
-	}
-	if (st.nowUnit-ts)*(1000/perMS) > st.recvUS {
+	case outside:
 		return st.reject(stageTiming, http.StatusBadRequest, codes.InvalidTimestamp, codes.MsgTimestampOutside)
 	}
 	return nil
