@@ -3,11 +3,14 @@ package payload_test
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -86,4 +89,39 @@ func BenchmarkSignOrderRSA(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchSign(b, s)
+}
+
+// BenchmarkMinimalBuildSign is the least any REST builder can do for the
+// same order: escape the pairs, append recvWindow and timestamp, HMAC, hex,
+// one string — with none of mbx's checks (duplicates, empty values, legal
+// ranges, placement). It shows how far above the HMAC floor building and
+// signing must sit on this machine, whatever the design.
+func BenchmarkMinimalBuildSign(b *testing.B) {
+	kv := []string{"symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.00150000",
+		"price", "67012.34000000", "newClientOrderId", "mbx-7f3a9c2e4b1d4e8f"}
+	m := hmac.New(sha256.New, []byte(benchSecret))
+	buf := make([]byte, 0, 512)
+	var sum [32]byte
+	var sink string
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for i := 0; i < len(kv); i += 2 {
+			if i > 0 {
+				buf = append(buf, '&')
+			}
+			buf = pct.AppendEscape(buf, kv[i])
+			buf = append(buf, '=')
+			buf = pct.AppendEscape(buf, kv[i+1])
+		}
+		buf = append(buf, "&recvWindow=5000&timestamp="...)
+		buf = strconv.AppendInt(buf, benchNow.UnixMilli(), 10)
+		m.Reset()
+		m.Write(buf)
+		s := m.Sum(sum[:0])
+		buf = append(buf, "&signature="...)
+		buf = hex.AppendEncode(buf, s)
+		sink = string(buf)
+	}
+	_ = sink
 }
