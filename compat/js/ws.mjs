@@ -20,49 +20,8 @@
 // Run by compat/ws_test.go; by hand: cd compat/js && npm ci && node ws.mjs
 
 import crypto from 'node:crypto';
-import dns from 'node:dns';
 import fs from 'node:fs';
-import net from 'node:net';
-
-// The connector must only ever talk to the local exchange. Refuse every
-// other TCP connection and name lookup before the connector is loaded, so a
-// time sync, telemetry or a default URL would fail the run loudly.
-const isLoopback = (host) => {
-  const h = String(host ?? 'localhost').replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
-};
-const refusals = [];
-function refuse(what) {
-  const msg = `network guard: refused ${what}; the compatibility run may only reach 127.0.0.1`;
-  refusals.push(msg);
-  process.exitCode = 3;
-  return new Error(msg);
-}
-const socketConnect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function guardedConnect(...args) {
-  // Node passes [options, callback] as one array internally, or
-  // (options[, cb]), (port[, host][, cb]) or (path[, cb]) from user code.
-  let opts = Array.isArray(args[0]) ? args[0][0] : args[0];
-  if (typeof opts === 'number' || (typeof opts === 'string' && /^\d+$/.test(opts))) {
-    opts = { port: opts, host: typeof args[1] === 'string' ? args[1] : undefined };
-  } else if (typeof opts === 'string') {
-    opts = { path: opts };
-  }
-  if (opts && typeof opts === 'object' && !opts.path && !isLoopback(opts.host)) {
-    throw refuse(`a connection to ${opts.host}:${opts.port}`);
-  }
-  return socketConnect.apply(this, args);
-};
-const dnsLookup = dns.lookup;
-dns.lookup = function guardedLookup(hostname, ...rest) {
-  if (!isLoopback(hostname)) throw refuse(`a DNS lookup of ${hostname}`);
-  return dnsLookup.call(this, hostname, ...rest);
-};
-const dnsPromisesLookup = dns.promises.lookup;
-dns.promises.lookup = async function guardedLookup(hostname, ...rest) {
-  if (!isLoopback(hostname)) throw refuse(`a DNS lookup of ${hostname}`);
-  return dnsPromisesLookup.call(this, hostname, ...rest);
-};
+import { isLoopback, refusals } from './guard.mjs';
 
 // stdout carries only the step lines: the connector's own log lines
 // (console.info by default) go to stderr.
