@@ -173,18 +173,10 @@ func New(opt Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.recvWindow == 0 {
-		c.recvWindow = 5 * time.Second
+	if c.recvWindow, err = ValidateAuth(c.apiKey, c.recvWindow); err != nil {
+		return nil, err
 	}
-	if _, err := payload.FormatRecvWindow(c.recvWindow); err != nil {
-		return nil, fmt.Errorf("Options.RecvWindow: %w", err)
-	}
-	if strings.TrimSpace(c.apiKey) != c.apiKey || strings.ContainsAny(c.apiKey, "\r\n\t ") {
-		return nil, fmt.Errorf("Options.APIKey has whitespace or a newline in it (a classic -2014 cause): trim it")
-	}
-	if c.apiKey != "" {
-		c.scope = "key:" + c.apiKey
-	}
+	c.scope = BudgetScope(c.apiKey)
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -203,6 +195,31 @@ func New(opt Options) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// ValidateAuth checks the API key and recvWindow a client (REST or
+// WebSocket API) is configured with and returns the recvWindow to use (5s
+// when zero).
+func ValidateAuth(apiKey string, recvWindow time.Duration) (time.Duration, error) {
+	if recvWindow == 0 {
+		recvWindow = 5 * time.Second
+	}
+	if _, err := payload.FormatRecvWindow(recvWindow); err != nil {
+		return 0, fmt.Errorf("Options.RecvWindow: %w", err)
+	}
+	if strings.TrimSpace(apiKey) != apiKey || strings.ContainsAny(apiKey, "\r\n\t ") {
+		return 0, fmt.Errorf("Options.APIKey has whitespace or a newline in it (a classic -2014 cause): trim it")
+	}
+	return recvWindow, nil
+}
+
+// BudgetScope is the per-account rate-limit scope of an API key, so the
+// REST and WebSocket clients of one key count its orders together.
+func BudgetScope(apiKey string) string {
+	if apiKey == "" {
+		return ""
+	}
+	return "key:" + apiKey
 }
 
 // Env is the client's environment (Custom for a base URL).

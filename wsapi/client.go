@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,18 +102,10 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 		c.host = restBaseFor(u)
 	}
 	c.family = familyFor(u.Path)
-	if c.recvWindow == 0 {
-		c.recvWindow = 5 * time.Second
+	if c.recvWindow, err = binance.ValidateAuth(c.apiKey, c.recvWindow); err != nil {
+		return nil, err
 	}
-	if _, err := payload.FormatRecvWindow(c.recvWindow); err != nil {
-		return nil, fmt.Errorf("Options.RecvWindow: %w", err)
-	}
-	if strings.TrimSpace(c.apiKey) != c.apiKey || strings.ContainsAny(c.apiKey, "\r\n\t ") {
-		return nil, errors.New("Options.APIKey has whitespace or a newline in it (a classic -2014 cause): trim it")
-	}
-	if c.apiKey != "" {
-		c.scope = "key:" + c.apiKey
-	}
+	c.scope = binance.BudgetScope(c.apiKey)
 	if c.log == nil {
 		c.log = slog.Default()
 	}
