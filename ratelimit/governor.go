@@ -361,14 +361,32 @@ func parseBanTime(body []byte) (time.Time, bool) {
 // reconcileHeaders applies every usage header of h to c's budgets.
 func (g *Governor) reconcileHeaders(ctx context.Context, c Cost, h http.Header, now time.Time) []error {
 	limits := g.limitsFor(c.Family)
-	date, dateErr := http.ParseTime(h.Get("Date"))
+	// The Date header only matters near a window boundary, where the
+	// response may belong to the previous window; parse it only then.
+	// A response older than that is credited to the current window, which
+	// can only over-count (reconciling never lowers a counter).
+	var date time.Time
+	var dateOK, dateParsed bool
+	dateFor := func(l Limit) (time.Time, bool) {
+		iv := l.Interval.Milliseconds()
+		if iv <= 0 || now.UnixMilli()-floorTo(now.UnixMilli(), iv) > margin(l)+5000 {
+			return time.Time{}, false
+		}
+		if !dateParsed {
+			d, err := http.ParseTime(h.Get("Date"))
+			date, dateOK, dateParsed = d, err == nil, true
+		}
+		return date, dateOK
+	}
 	names := make([]string, 0, 4)
 	for name := range h {
 		if _, _, ok := parseHeaderName(name); ok {
 			names = append(names, name)
 		}
 	}
-	slices.Sort(names) // deterministic error order
+	if len(names) > 1 {
+		slices.Sort(names) // deterministic error order
+	}
 	var errs []error
 	for _, name := range names {
 		kind, iv, _ := parseHeaderName(name)
@@ -382,7 +400,8 @@ func (g *Governor) reconcileHeaders(ctx context.Context, c Cost, h http.Header, 
 			continue // a budget we do not enforce: nothing to correct
 		}
 		l := limits[i]
-		at, ok := reconcileTime(now, date, dateErr == nil, l)
+		d, hasDate := dateFor(l)
+		at, ok := reconcileTime(now, d, hasDate, l)
 		if !ok {
 			continue
 		}
