@@ -14,7 +14,7 @@ import (
 func newKeysCmd(s streams) *cobra.Command {
 	keys := &cobra.Command{
 		Use:   "keys",
-		Short: "Make and check API key pairs",
+		Short: "Make API key pairs to register with Binance",
 	}
 	var typ, out string
 	var bits int
