@@ -144,3 +144,29 @@ func TestDoctorCredsPermissions(t *testing.T) {
 		}
 	}
 }
+
+// A clock off by 3s still signs correctly (mbx corrects for it) but is a
+// warning with the fix, and the exit code says so (2).
+func TestDoctorWarnsAboutASkewedClock(t *testing.T) {
+	srv, err := emulator.New(context.Background(), emulator.DefaultConfig(), emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.SetClockSkew(3 * time.Second)
+	key := writeFile(t, "secret.txt", "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", 0o600)
+	out, _, err := run(t, "doctor", "--base-url", base, "--api-key", emulator.DocsAPIKey, "--key-file", key)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 {
+		t.Fatalf("exit = %v, want code 2 (warnings)\n%s", err, out)
+	}
+	for _, want := range []string{"WARN  Clock against the exchange: offset +2", "NTP", "PASS  Signed round trip (GET /api/v3/account)", "passed with warnings"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
