@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,7 +166,14 @@ func TestDoctorWarnsAboutASkewedClock(t *testing.T) {
 	if !errors.As(err, &ee) || ee.code != 2 {
 		t.Fatalf("exit = %v, want code 2 (warnings)\n%s", err, out)
 	}
-	for _, want := range []string{"WARN  Clock against the exchange: offset +2", "NTP", "PASS  Signed round trip (GET /api/v3/account)", "passed with warnings"} {
+	m := regexp.MustCompile(`WARN  Clock against the exchange: offset \+([0-9.]+)ms`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no clock warning with an offset:\n%s", out)
+	}
+	if off, _ := strconv.ParseFloat(m[1], 64); off < 2900 || off > 3100 {
+		t.Fatalf("measured offset %sms, want about +3000ms", m[1])
+	}
+	for _, want := range []string{"NTP", "PASS  Signed round trip (GET /api/v3/account)", "passed with warnings"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
