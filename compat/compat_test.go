@@ -162,21 +162,9 @@ func TestOfficialJSConnector(t *testing.T) {
 		emulator.KeyConfig{APIKey: rsaAPIKey, Type: "rsa", PublicKeyFile: rsaPubFile, Permissions: perms, Balances: balances},
 		emulator.KeyConfig{APIKey: edAPIKey, Type: "ed25519", PublicKey: string(edPub), Permissions: perms, Balances: balances},
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	srv, base := startExchange(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // bounds the node runs
 	defer cancel()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 
 	tests := []struct {
 		name, key string
@@ -412,4 +400,25 @@ func checkExchangeSaw(t *testing.T, srv *emulator.Server, key string, since uint
 	if len(open) != 0 {
 		t.Errorf("%d orders still open after the cancel", len(open))
 	}
+}
+
+// startExchange runs the local exchange in-process on 127.0.0.1 for one test.
+func startExchange(t *testing.T, cfg emulator.Config) (*emulator.Server, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	srv, err := emulator.New(ctx, cfg, emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return srv, base
 }

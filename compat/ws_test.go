@@ -57,21 +57,9 @@ func TestOfficialJSConnectorWebSocketAPI(t *testing.T) {
 		emulator.KeyConfig{APIKey: rsaAPIKey, Type: "rsa", PublicKey: string(rsaPub), Permissions: perms, Balances: balances},
 		emulator.KeyConfig{APIKey: edAPIKey, Type: "ed25519", PublicKey: string(edPub), Permissions: perms, Balances: balances},
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	srv, base := startExchange(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // bounds the node runs
 	defer cancel()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 	wsURL := "ws" + strings.TrimPrefix(base, "http") + emulator.WSAPIPath
 
 	signedSteps := []string{"connect", "time", "order.place", "order.status", "order.cancel", "order.place non-ASCII"}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/mbxkit/mbx/internal/testenv"
 	"io"
 	"net/http"
 	"net/url"
@@ -191,23 +192,7 @@ func (e *exchange) do(req *http.Request) answer {
 // touched.
 func (e *exchange) raw(method, path, rawQuery, body, contentType, apiKey string) answer {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.base+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.URL.RawQuery = rawQuery
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	} else if body != "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if apiKey != "" {
-		req.Header.Set("X-MBX-APIKEY", apiKey)
-	}
+	req := testenv.RawRequest(e.t, method, e.base+path, rawQuery, body, contentType, apiKey)
 	return e.do(req)
 }
 

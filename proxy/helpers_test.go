@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/mbxkit/mbx/internal/testenv"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,23 +129,7 @@ type answer struct {
 // are not touched.
 func (r *rig) send(base, method, path, rawQuery, body, contentType, apiKey string) answer {
 	r.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	req.URL.RawQuery = rawQuery
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	} else if body != "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if apiKey != "" {
-		req.Header.Set("X-MBX-APIKEY", apiKey)
-	}
+	req := testenv.RawRequest(r.t, method, base+path, rawQuery, body, contentType, apiKey)
 	resp, err := r.hc.Do(req)
 	if err != nil {
 		r.t.Fatalf("%s %s: %v", method, path, err)

@@ -5,8 +5,11 @@ package testenv
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -57,4 +60,31 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// RawRequest builds a request that carries rawQuery and body exactly as
+// given (nothing parses or re-encodes them), with a form content type when
+// there is a body and none is named, and the X-MBX-APIKEY header when
+// apiKey is set.
+func RawRequest(t testing.TB, method, url, rawQuery, body, contentType, apiKey string) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.RawQuery = rawQuery
+	if contentType == "" && body != "" {
+		contentType = "application/x-www-form-urlencoded"
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if apiKey != "" {
+		req.Header.Set("X-MBX-APIKEY", apiKey)
+	}
+	return req
 }
