@@ -563,23 +563,38 @@ func limitParam(get getter) (int, *verify.Rejection) {
 	return int(n), nil
 }
 
+// listQuery is what allOrders and myTrades read alike: the symbol, a
+// starting id, a time range and a limit.
+type listQuery struct {
+	sy         *symbol
+	fromID     int64
+	hasFrom    bool
+	start, end int64
+	limit      int
+}
+
+func (q *reqCtx) readListQuery(fromParam string) (listQuery, *verify.Rejection) {
+	var l listQuery
+	var rej *verify.Rejection
+	if l.sy, rej = q.s.symbolParam(q.get, "symbol"); rej != nil {
+		return l, rej
+	}
+	if l.fromID, l.hasFrom, rej = intParam(q.get, fromParam); rej != nil {
+		return l, rej
+	}
+	if l.start, l.end, rej = timeRange(q.get); rej != nil {
+		return l, rej
+	}
+	l.limit, rej = limitParam(q.get)
+	return l, rej
+}
+
 func (q *reqCtx) allOrders() (any, *verify.Rejection) {
-	sy, rej := q.s.symbolParam(q.get, "symbol")
+	lq, rej := q.readListQuery("orderId")
 	if rej != nil {
 		return nil, rej
 	}
-	fromID, hasFrom, rej := intParam(q.get, "orderId")
-	if rej != nil {
-		return nil, rej
-	}
-	start, end, rej := timeRange(q.get)
-	if rej != nil {
-		return nil, rej
-	}
-	limit, rej := limitParam(q.get)
-	if rej != nil {
-		return nil, rej
-	}
+	sy, fromID, hasFrom, start, end, limit := lq.sy, lq.fromID, lq.hasFrom, lq.start, lq.end, lq.limit
 	all, err := q.s.store.AllOrders(q.ctx, q.key.account, sy.name, store.MaxLimit)
 	if err != nil {
 		return nil, internalError(err)
@@ -624,7 +639,7 @@ type tradeJSON struct {
 }
 
 func (q *reqCtx) myTrades() (any, *verify.Rejection) {
-	sy, rej := q.s.symbolParam(q.get, "symbol")
+	lq, rej := q.readListQuery("fromId")
 	if rej != nil {
 		return nil, rej
 	}
@@ -632,18 +647,7 @@ func (q *reqCtx) myTrades() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	fromID, hasFrom, rej := intParam(q.get, "fromId")
-	if rej != nil {
-		return nil, rej
-	}
-	start, end, rej := timeRange(q.get)
-	if rej != nil {
-		return nil, rej
-	}
-	limit, rej := limitParam(q.get)
-	if rej != nil {
-		return nil, rej
-	}
+	sy, fromID, hasFrom, start, end, limit := lq.sy, lq.fromID, lq.hasFrom, lq.start, lq.end, lq.limit
 	trades, err := q.s.store.Trades(q.ctx, q.key.account, sy.name, store.MaxLimit)
 	if err != nil {
 		return nil, internalError(err)
