@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/emulator"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/internal/redistest"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/secret"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/emulator"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 	"github.com/shopspring/decimal"

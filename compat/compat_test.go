@@ -16,7 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/mbxkit/mbx/emulator"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/internal/testenv"
 	"github.com/mbxkit/mbx/sign"
 )

@@ -20,7 +20,7 @@ import (
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/verify"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/spf13/cobra"
 )
 

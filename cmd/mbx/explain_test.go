@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/payload"
-	"github.com/mbxkit/mbx/emulator"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/verify"
+	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // The Binance docs' public example key pair.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mbxkit/mbx/emulator"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/internal/testenv"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"

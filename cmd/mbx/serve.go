@@ -7,8 +7,8 @@ import (
 	"net"
 	"strings"
 
-	"github.com/mbxkit/mbx/emulator"
-	"github.com/mbxkit/mbx/emulator/inspector"
+	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/binance/emulator/inspector"
 	"github.com/spf13/cobra"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/creds"
-	"github.com/mbxkit/mbx/emulator"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 	"github.com/spf13/pflag"

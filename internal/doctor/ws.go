@@ -10,7 +10,7 @@ import (
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/wsapi"
+	"github.com/mbxkit/mbx/binance/wsapi"
 )
 
 // checkWebSocket connects to the WebSocket API that goes with the REST

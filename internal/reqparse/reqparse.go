@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mbxkit/mbx/verify"
+	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // MaxInput bounds what the parsers read: a Binance request is at most a few
