@@ -885,7 +885,7 @@ func clientGoroutines() int {
 	buf := make([]byte, 1<<20)
 	n := 0
 	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if strings.Contains(g, "mbx/wsapi.(") {
+		if strings.Contains(g, "mbx/binance/wsapi.(") {
 			n++
 		}
 	}
