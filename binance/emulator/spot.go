@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 	"github.com/mbxkit/mbx/binance/verify"
 )
 

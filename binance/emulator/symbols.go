@@ -7,7 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 // Upper bounds of the PRICE_FILTER and LOT_SIZE filters, the same for every

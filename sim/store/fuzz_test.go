@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 	"github.com/shopspring/decimal"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 	"github.com/shopspring/decimal"
 )
 

@@ -6,7 +6,7 @@ import (
 	"log"
 	"time"
 
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 	"github.com/shopspring/decimal"
 )
 

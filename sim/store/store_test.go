@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 	"github.com/shopspring/decimal"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mbxkit/mbx/binance/emulator/store"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 // helperEnv carries the database path to the child process of
