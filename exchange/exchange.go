@@ -11,8 +11,12 @@
 package exchange
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mbxkit/mbx/clock"
@@ -162,4 +166,19 @@ type Emulator interface {
 	Start(ctx context.Context, addr string) (string, error)
 	// Close stops serving and closes the store.
 	Close() error
+}
+
+// NewHTTPRequest builds the HTTP request that sends s to baseURL (scheme and
+// host): the query and body exactly as signed, every authentication header.
+func (s Signed) NewHTTPRequest(ctx context.Context, baseURL string) (*http.Request, error) {
+	var body io.Reader
+	if len(s.Body) > 0 {
+		body = bytes.NewReader(s.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, s.Method, strings.TrimRight(baseURL, "/")+s.Target(), body)
+	if err != nil {
+		return nil, fmt.Errorf("exchange: building %s %s: %w", s.Method, s.Path, err)
+	}
+	s.Apply(req.Header)
+	return req, nil
 }

@@ -20,6 +20,7 @@ type callOpts struct {
 	signed     bool
 	unsigned   bool
 	apiKeyOnly bool
+	venue      venueFlags
 }
 
 func newCallCmd(s streams) *cobra.Command {
@@ -37,10 +38,16 @@ what to fix.`,
   mbx call POST /api/v3/order symbol=BTCUSDT side=BUY type=MARKET quantity=0.001 --profile main`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if e, other, err := o.venue.entry(); err != nil {
+				return err
+			} else if other {
+				return runVenueCall(cmd.Context(), s, e, o.venue, o, args)
+			}
 			return runCall(cmd.Context(), s, o, args)
 		},
 	}
 	o.target.register(cmd.Flags())
+	o.venue.register(cmd.Flags())
 	cmd.Flags().StringSliceVar(&o.bodyParams, "body", nil, "parameter NAME to send in the form body (repeatable; POST/PUT)")
 	cmd.Flags().BoolVar(&o.signed, "signed", false, "sign even if mbx thinks the endpoint is public")
 	cmd.Flags().BoolVar(&o.unsigned, "unsigned", false, "send without key or signature")

@@ -16,6 +16,7 @@ import (
 func newDoctorCmd(s streams) *cobra.Command {
 	var tf targetFlags
 	var noColor bool
+	var v venueFlags
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check a Binance setup end to end and say what to fix",
@@ -34,10 +35,16 @@ that target instead. Exit code: 0 when every check passes, 2 with warnings,
   mbx doctor --base-url http://127.0.0.1:8765 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if e, other, err := v.entry(); err != nil {
+				return err
+			} else if other {
+				return runVenueDoctor(cmd.Context(), s, e, v, tf, noColor)
+			}
 			return runDoctor(cmd.Context(), s, tf, noColor)
 		},
 	}
 	tf.register(cmd.Flags())
+	v.register(cmd.Flags())
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour even on a terminal")
 	return cmd
 }
@@ -72,7 +79,12 @@ func runDoctor(ctx context.Context, s streams, tf targetFlags, noColor bool) err
 	if tty {
 		fmt.Fprint(s.out, "\r\033[K")
 	}
-	if tf.jsonOut {
+	return finishDoctor(s, rep, tf.jsonOut, color)
+}
+
+// finishDoctor renders a report and turns its verdict into the exit code.
+func finishDoctor(s streams, rep *doctor.Report, jsonOut, color bool) error {
+	if jsonOut {
 		enc := json.NewEncoder(s.out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")

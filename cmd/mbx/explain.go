@@ -40,6 +40,7 @@ type explainOpts struct {
 	contentType string
 	code        int
 	strictLast  bool
+	venue       venueFlags
 }
 
 func newExplainCmd(s streams) *cobra.Command {
@@ -75,6 +76,19 @@ Exit code: 0 when Binance would accept the request, 1 when it would reject it.`,
 			if len(args) == 1 {
 				input = args[0]
 			}
+			if e, other, err := o.venue.entry(); err != nil {
+				return err
+			} else if other {
+				text, err := readInput(s, input)
+				if err != nil {
+					return err
+				}
+				var st time.Time
+				if o.serverTime > 0 {
+					st = time.UnixMilli(o.serverTime)
+				}
+				return runVenueExplain(s, e, o.venue, text, o.apiKey, o.key, st, o.jsonOut)
+			}
 			return runExplain(cmd.Context(), s, o, input, cmd.Flags().Changed("body"), cmd.Flags().Changed("server-time"))
 		},
 	}
@@ -93,6 +107,7 @@ Exit code: 0 when Binance would accept the request, 1 when it would reject it.`,
 	f.StringVar(&o.method, "method", "", "the method, when INPUT is a URL (default GET, or POST with --body)")
 	f.StringVar(&o.contentType, "content-type", "", "the Content-Type, when INPUT is a URL (default form-urlencoded with --body)")
 	f.IntVar(&o.code, "code", 0, "the code the exchange answered, if known (e.g. --code=-2015)")
+	o.venue.register(f)
 	f.BoolVar(&o.strictLast, "strict-signature-last", false, "reject a signature that is not the last parameter (the derivatives docs' rule)")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/emulator/inspector"
+	"github.com/mbxkit/mbx/internal/exchanges"
 	"github.com/spf13/cobra"
 )
 
@@ -18,6 +19,7 @@ type serveOpts struct {
 	config  string
 	reset   bool
 	logJSON bool
+	exchange string
 }
 
 func newServeCmd(s streams) *cobra.Command {
@@ -37,6 +39,13 @@ sample in Binance's docs runs against it unchanged.`,
   curl -s http://127.0.0.1:8765/api/v3/time`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := exchanges.Lookup(o.exchange)
+			if err != nil {
+				return err
+			}
+			if e.New != nil {
+				return runVenueServe(cmd.Context(), s, e, o)
+			}
 			return runServe(cmd.Context(), s, o)
 		},
 	}
@@ -46,6 +55,7 @@ sample in Binance's docs runs against it unchanged.`,
 	f.StringVar(&o.config, "config", "", "YAML config: keys, limits, faults, symbols")
 	f.BoolVar(&o.reset, "reset", false, "wipe the stored state and start clean")
 	f.BoolVar(&o.logJSON, "log-json", false, "log requests as JSON lines instead of text")
+	f.StringVar(&o.exchange, "exchange", exchanges.Binance, "which exchange to run: "+strings.Join(exchanges.Names(), ", "))
 	return cmd
 }
 

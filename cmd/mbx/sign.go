@@ -23,6 +23,9 @@ type signOpts struct {
 	bodyParams []string
 	wsMethod   string
 	micro      bool
+	venue      venueFlags
+	timestampMS string
+	baseURLSet bool
 }
 
 // signOutput is the --json shape of `mbx sign`.
@@ -62,6 +65,24 @@ If no timestamp is given, the current time is added. The secret is never printed
   mbx sign --key-file ed25519.pem --api-key KEY --method POST --path /api/v3/order symbol=这是测试币456 side=BUY type=MARKET quantity=1
   mbx sign --ws --api-key KEY --key-file secret.txt --json symbol=BTCUSDT side=SELL type=LIMIT timeInForce=GTC quantity=0.01 price=52000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.baseURLSet = cmd.Flags().Changed("base-url")
+			if e, other, err := o.venue.entry(); err != nil {
+				return err
+			} else if other {
+				return runVenueSign(s, e, o.venue, o, args)
+			}
+			if o.timestampMS != "" {
+				ps, err := parseArgs(args)
+				if err != nil {
+					return err
+				}
+				for _, p := range ps {
+					if p.Name == "timestamp" {
+						return fmt.Errorf("--timestamp and a timestamp=%s parameter: give one", p.Value)
+					}
+				}
+				args = append(args, "timestamp="+o.timestampMS)
+			}
 			return runSign(s, o, args)
 		},
 	}
@@ -76,6 +97,8 @@ If no timestamp is given, the current time is added. The secret is never printed
 	f.StringSliceVar(&o.bodyParams, "body", nil, "parameter NAME to send in the form body instead of the query (repeatable; POST/PUT)")
 	f.StringVar(&o.wsMethod, "ws-method", "order.place", "WebSocket API method for the printed request frame")
 	f.BoolVar(&o.micro, "micro", false, "add the timestamp in microseconds")
+	o.venue.register(f)
+	f.StringVar(&o.timestampMS, "timestamp", "", "the timestamp to sign, in milliseconds since 1970 (default now; converted to the exchange's unit)")
 	return cmd
 }
 
