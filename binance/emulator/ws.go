@@ -257,7 +257,7 @@ func (s *Server) recordHandshake(q *reqCtx, status int, start time.Time) {
 	e.Time, e.HTTPStatus, e.Weight = q.now, status, q.weight
 	e.UsedWeight = s.limits.usedWeight(groupSpot, q.ipStr, q.now)
 	e.Duration = time.Since(start)
-	s.recent.add(*e)
+	s.recent.Add(*e)
 	s.metrics.observe(e, q.group)
 	s.logRequest(q)
 }

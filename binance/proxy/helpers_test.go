@@ -14,9 +14,10 @@ import (
 
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/proxy"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 // The Binance docs' public example key, which the local exchange accepts.
@@ -160,8 +161,8 @@ func (r *rig) hmacHex(text string) string {
 }
 
 // arrived lists what the exchange received on path, oldest first.
-func (r *rig) arrived(path string) []emulator.Entry {
-	var out []emulator.Entry
+func (r *rig) arrived(path string) []inspector.Entry {
+	var out []inspector.Entry
 	for _, e := range r.srv.Recent() {
 		if e.Path == path {
 			out = append(out, e)

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/binance/emulator/inspector"
+	"github.com/mbxkit/mbx/sim/inspector"
 	"github.com/spf13/cobra"
 )
 
