@@ -32,7 +32,7 @@ import (
 // name, joined as name=value with '&', values raw UTF-8 (hex HMAC in
 // either case, plain base64 RSA and Ed25519). A -1022 is explained
 // (Entry.Explanation) with the mistake the signature matches, e.g.
-// MistakeWSPercentEncoded. After session.logon, requests send timestamp
+// verify.MistakeWSPercentEncoded. After session.logon, requests send timestamp
 // only; an explicit apiKey and signature override the session for that
 // request. A session whose key loses a permission (SetKeyPermissions) or
 // its whitelist match is revoked on the next request with

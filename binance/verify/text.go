@@ -49,10 +49,14 @@ func encFormPlus() encoder {
 	return encoder{name: "form encoding with '+' for spaces, as Python's urlencode and Go's url.QueryEscape", keep: pct.IsUnreserved, spacePlus: true}
 }
 
+// jsKeep is what JavaScript's encodeURIComponent leaves as it is: RFC 3986's
+// unreserved bytes and ! ' ( ) *.
+func jsKeep(c byte) bool { return pct.IsUnreserved(c) || strings.IndexByte("!'()*", c) >= 0 }
+
 // otherEncoders are the encodings tried, in this order.
 func otherEncoders() []encoder {
 	return []encoder{
-		{name: "JavaScript encodeURIComponent, which leaves ! ' ( ) * unencoded", keep: func(c byte) bool { return pct.IsUnreserved(c) || strings.IndexByte("!'()*", c) >= 0 }},
+		{name: "JavaScript encodeURIComponent, which leaves ! ' ( ) * unencoded", keep: jsKeep},
 		encFormPlus(),
 		{name: "Java URLEncoder, which leaves * unencoded, encodes ~ and writes '+' for spaces", keep: func(c byte) bool { return isAlnum(c) || strings.IndexByte(".-*_", c) >= 0 }, spacePlus: true},
 		{name: "PHP urlencode, which encodes ~ and writes '+' for spaces", keep: func(c byte) bool { return isAlnum(c) || strings.IndexByte(".-_", c) >= 0 }, spacePlus: true},
