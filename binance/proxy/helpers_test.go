@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/proxy"
 	"github.com/mbxkit/mbx/binance/verify"
@@ -78,16 +79,8 @@ func docsHMAC(t testing.TB) *sign.HMAC {
 func newRig(t testing.TB, cfg emulator.Config, edit func(*proxy.Options)) *rig {
 	t.Helper()
 	r := &rig{t: t, clock: newFakeClock(), hmac: docsHMAC(t)}
-	ctx := context.Background()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{Now: r.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.srv = srv
-	if r.exBase, err = srv.Start(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	ex := binancetest.NewServer(t, binancetest.WithConfig(cfg), binancetest.WithOptions(emulator.Options{Now: r.clock.Now}))
+	r.srv, r.exBase = ex.Exchange, ex.URL
 	opt := proxy.Options{Upstream: r.exBase, Now: r.clock.Now, Keys: []verify.Key{{APIKey: docsAPIKey, Verifier: r.hmac}}}
 	if edit != nil {
 		edit(&opt)
