@@ -19,8 +19,8 @@
 // no secret.
 //
 // The package knows no exchange: a local exchange imports it, is built
-// first, and the inspector is wired in through its options (for Binance,
-// emulator.Options.Inspector).
+// first, and the inspector is wired in through its options (e.g. a local
+// exchange's Options.Inspector).
 package inspector
 
 import (

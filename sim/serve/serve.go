@@ -23,7 +23,7 @@ const (
 
 // Options say how to serve. Zero durations take the defaults above.
 type Options struct {
-	// Name prefixes errors and log lines ("emulator", "proxy").
+	// Name prefixes errors and log lines, e.g. "proxy".
 	Name string
 	// Hint ends the listen error: what the user can change, e.g. "use
 	// --addr 127.0.0.1:0 for a free port".
