@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
@@ -24,16 +25,7 @@ func benchExchange(b *testing.B) string {
 	cfg := emulator.DefaultConfig()
 	cfg.Limits.RequestWeightPerMinute = 1 << 30
 	cfg.Limits.RawRequestsPer5m = 1 << 30
-	srv, err := emulator.New(context.Background(), cfg, emulator.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := srv.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
-	return base
+	return binancetest.NewServer(b, binancetest.WithConfig(cfg)).URL
 }
 
 // BenchmarkSignedGET compares, in one run, a signed GET /api/v3/account made

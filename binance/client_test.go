@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
@@ -31,17 +32,8 @@ func exchange(t *testing.T, mutate func(*emulator.Config)) (*emulator.Server, st
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	ctx := context.Background()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv, base
+	ex := binancetest.NewServer(t, binancetest.WithConfig(cfg))
+	return ex.Exchange, ex.URL
 }
 
 func newClient(t *testing.T, base string, logs *testenv.SyncBuffer, mutate func(*binance.Options)) *binance.Client {

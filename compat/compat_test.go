@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/internal/testenv"
 	"github.com/mbxkit/mbx/sign"
@@ -405,20 +406,6 @@ func checkExchangeSaw(t *testing.T, srv *emulator.Server, key string, since uint
 // startExchange runs the local exchange in-process on 127.0.0.1 for one test.
 func startExchange(t *testing.T, cfg emulator.Config) (*emulator.Server, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv, base
+	ex := binancetest.NewServer(t, binancetest.WithConfig(cfg))
+	return ex.Exchange, ex.URL
 }

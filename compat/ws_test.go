@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/testenv"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -211,7 +212,7 @@ func checkWSExchange(t *testing.T, srv *emulator.Server, key string, since uint6
 		case e.Verdict == emulator.VerdictAccepted:
 		case e.Code == -1022 && strings.Contains(e.Body, nonASCIISymbol):
 			ex := e.Explanation
-			if ex == nil || ex.Mistake == nil || ex.Mistake.ID != emulator.MistakeWSPercentEncoded {
+			if ex == nil || ex.Mistake == nil || ex.Mistake.ID != verify.MistakeWSPercentEncoded {
 				t.Errorf("#%d: -1022 without the percent-encoding diagnosis: %+v", e.ID, ex)
 			}
 		default:

@@ -20,8 +20,11 @@
 //	    passphrase: env:MBX_PASSPHRASE   # or file:/path, prompt (the default) or none
 //	    base_url: http://127.0.0.1:8765  # overrides env, e.g. the local exchange
 //
-// The fields of a profile are api_key, secret, secret_file, key_file,
-// passphrase, env, base_url and recv_window. A profile holds at most one of
+// The fields of a profile are exchange, api_key, secret, secret_file,
+// key_file, passphrase, env, base_url and recv_window. exchange names the
+// exchange the key belongs to; the names known are the caller's
+// (LoadWith's LoadOptions.Exchanges, which the CLI fills from its exchange
+// registry), and a profile without one gets LoadOptions.DefaultExchange. A profile holds at most one of
 // secret (inline HMAC secret), secret_file (a file holding the HMAC secret) and
 // key_file (a PEM private key, RSA or Ed25519, possibly encrypted PKCS#8, or a
 // file holding an HMAC secret). Paths may start with ~/ and relative paths are

@@ -110,11 +110,29 @@ func DefaultPath() (string, error) {
 	return filepath.Join(h, ".config", "mbx", "creds.yml"), nil
 }
 
-// Load reads a credentials file. It refuses a file that group or others may
+// LoadOptions say which exchanges a profile may name. The caller (the CLI's
+// exchange registry) gives the names, so this package stays free of any
+// exchange.
+type LoadOptions struct {
+	// Exchanges are the known exchange names, lower case. Empty: any name
+	// of letters, digits, '-' and '_' is accepted.
+	Exchanges []string
+	// DefaultExchange is the exchange of a profile without exchange:.
+	DefaultExchange string
+}
+
+// Load reads a credentials file with LoadOptions{}: a profile's exchange is
+// read but not checked against a list. See LoadWith.
+func Load(path string) (*File, error) { return LoadWith(path, LoadOptions{}) }
+
+// LoadWith reads a credentials file. It refuses a file that group or others may
 // access (with the chmod that fixes it), unknown fields (with their line), and
 // malformed values. Key files are not read here: Profile.Signer reads and
 // checks them.
-func Load(path string) (*File, error) {
+func LoadWith(path string, opt LoadOptions) (*File, error) {
+	if opt.DefaultExchange != "" && len(opt.Exchanges) > 0 && !slices.Contains(opt.Exchanges, opt.DefaultExchange) {
+		return nil, fmt.Errorf("credentials file: LoadOptions.DefaultExchange %q is not among LoadOptions.Exchanges (%s)", opt.DefaultExchange, strings.Join(opt.Exchanges, ", "))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("credentials file: %w", err)
@@ -134,7 +152,7 @@ func Load(path string) (*File, error) {
 	}
 	defer clear(data)
 	home, _ := os.UserHomeDir()
-	return parse(data, path, filepath.Dir(path), home)
+	return parse(data, path, filepath.Dir(path), home, opt)
 }
 
 // configError locates a problem: in a file (path and line) or in an
@@ -171,13 +189,14 @@ func (e *configError) Unwrap() []error {
 
 // The known fields, as functions: a package-level slice could be modified.
 func profileFields() []string {
-	return []string{"api_key", "secret", "secret_file", "key_file", "passphrase", "env", "base_url", "recv_window"}
+	return []string{"exchange", "api_key", "secret", "secret_file", "key_file", "passphrase", "env", "base_url", "recv_window"}
 }
 
 func topFields() []string { return []string{"default", "profiles"} }
 
 type decoder struct {
 	path, dir, home string
+	opt             LoadOptions
 }
 
 func (d *decoder) errf(n *yaml.Node, field, format string, args ...any) error {
@@ -204,8 +223,8 @@ func newConfigError(path string, line int, field, format string, args ...any) er
 // yaml.v3's type errors quote the start of the offending value, which could be
 // a secret pasted in the wrong place, and Node.Decode cannot refuse unknown
 // fields.
-func parse(data []byte, path, dir, home string) (*File, error) {
-	d := &decoder{path: path, dir: dir, home: home}
+func parse(data []byte, path, dir, home string, opt LoadOptions) (*File, error) {
+	d := &decoder{path: path, dir: dir, home: home, opt: opt}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
@@ -309,6 +328,12 @@ func (d *decoder) profile(name string, n *yaml.Node) (Profile, error) {
 		}
 		lines[key.Value] = key.Line
 		switch key.Value {
+		case "exchange":
+			name, err := d.exchange(s)
+			if err != nil {
+				return d.errf(val, fname, "%v", err)
+			}
+			p.Exchange = name
 		case "api_key":
 			p.APIKey = s
 		case "secret":
@@ -368,6 +393,9 @@ func (d *decoder) profile(name string, n *yaml.Node) (Profile, error) {
 	if len(keys) > 1 {
 		return p, d.errf(&yaml.Node{Line: lines[keys[1]]}, field, "%s and %s are both set; a profile has one key: keep one", keys[0], keys[1])
 	}
+	if p.Exchange == "" {
+		p.Exchange = d.opt.DefaultExchange
+	}
 	if p.Env == "" && p.BaseURL == "" {
 		p.Env = EnvProd
 	}
@@ -375,6 +403,39 @@ func (d *decoder) profile(name string, n *yaml.Node) (Profile, error) {
 		p.RecvWindow = DefaultRecvWindow
 	}
 	return p, nil
+}
+
+// exchange checks a profile's exchange: name against the caller's list,
+// suggesting the closest name for a typo.
+func (d *decoder) exchange(s string) (string, error) {
+	name := strings.ToLower(strings.TrimSpace(s))
+	if name == "" || len(name) > 32 || strings.IndexFunc(name, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}) >= 0 {
+		return "", fmt.Errorf("want an exchange name of letters, digits, '-' and '_' (e.g. %s)", d.exampleExchange())
+	}
+	known := d.opt.Exchanges
+	if len(known) == 0 || slices.Contains(known, name) {
+		return name, nil
+	}
+	msg := fmt.Sprintf("%q is not a known exchange", name)
+	best, bestD := "", 3
+	for _, k := range known {
+		if dd := editDistance(name, k); dd < bestD {
+			best, bestD = k, dd
+		}
+	}
+	if best != "" {
+		msg += fmt.Sprintf("; did you mean %s?", best)
+	}
+	return "", fmt.Errorf("%s (known: %s)", msg, strings.Join(known, ", "))
+}
+
+func (d *decoder) exampleExchange() string {
+	if len(d.opt.Exchanges) > 0 {
+		return d.opt.Exchanges[0]
+	}
+	return "the name `mbx --help` lists"
 }
 
 // eachField calls fn for each key of mapping n, refusing unknown and

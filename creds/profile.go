@@ -51,6 +51,11 @@ func ParseEnv(s string) (Env, error) {
 // Profile is one set of credentials and where to use them.
 type Profile struct {
 	Name string
+	// Exchange names the exchange the key belongs to (exchange: in the
+	// file). The names are the caller's (LoadOptions.Exchanges): this
+	// package knows none. Unset in the file, it is
+	// LoadOptions.DefaultExchange ("" with Load).
+	Exchange string
 	// APIKey is public but still shown masked (MaskKey) in output.
 	APIKey string
 	// Secret is an inline HMAC secret.
@@ -356,6 +361,9 @@ func applyEnv(p Profile, getenv func(string) string) (Profile, int, error) {
 func (p Profile) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "profile %q:", p.Name)
+	if p.Exchange != "" {
+		fmt.Fprintf(&b, " exchange %s,", p.Exchange)
+	}
 	if p.APIKey != "" {
 		fmt.Fprintf(&b, " api key %q,", MaskKey(p.APIKey))
 	}
@@ -399,6 +407,9 @@ func (p Profile) Format(f fmt.State, verb rune) {
 // LogValue is the profile for slog, key masked and secret redacted.
 func (p Profile) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("name", p.Name), slog.String("api_key", MaskKey(p.APIKey))}
+	if p.Exchange != "" {
+		attrs = append(attrs, slog.String("exchange", p.Exchange))
+	}
 	if !p.Secret.IsZero() {
 		attrs = append(attrs, slog.String("secret", secret.Redacted))
 	}

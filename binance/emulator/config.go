@@ -17,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -136,8 +137,8 @@ func DefaultLimits() Limits {
 		SAPIIPWeightPerMinute:      12000,
 		SAPIUIDWeightPerMinute:     180000,
 		BanBase:                    2 * time.Minute,
-		MaxBodyBytes:               1 << 20,
-		MaxQueryBytes:              64 << 10,
+		MaxBodyBytes:               verify.DefaultMaxBodyBytes,
+		MaxQueryBytes:              verify.DefaultMaxQueryBytes,
 	}
 }
 

@@ -187,7 +187,7 @@ func TestRecentLookupByID(t *testing.T) {
 		t.Fatalf("unknown id: %d", a.Status)
 	}
 	for i := 0; i < RecentSize+10; i++ {
-		e.srv.recent.add(Entry{ID: uint64(100 + i)})
+		e.srv.recent.Add(Entry{ID: uint64(100 + i)})
 	}
 	all := e.srv.Recent()
 	if len(all) != RecentSize || all[0].ID != 110 || all[len(all)-1].ID != uint64(100+RecentSize+9) {

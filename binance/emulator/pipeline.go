@@ -17,13 +17,14 @@ import (
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 // Headers the exchange reads and writes.
 const (
 	headerAPIKey  = "X-Mbx-Apikey" // canonical form of X-MBX-APIKEY
-	HeaderExplain = "X-MBX-EXPLAIN"
-	HeaderInspect = "X-MBX-INSPECT"
+	HeaderExplain = inspector.HeaderExplain
+	HeaderInspect = inspector.HeaderInspect
 	headerWeight  = "X-MBX-USED-WEIGHT-1M"
 	headerSAPIIP  = "X-SAPI-USED-IP-WEIGHT-1M"
 	headerSAPIUID = "X-SAPI-USED-UID-WEIGHT-1M"
@@ -188,9 +189,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	lim := s.cfg.Limits
 	if len(q.rawQuery) > lim.MaxQueryBytes {
 		q.now = s.ServerTime()
-		q.finish(nil, rejection(http.StatusRequestURITooLong, codes.Unknown,
-			fmt.Sprintf("Query string of %d bytes is longer than the limit of %d bytes; send fewer or shorter parameters.", len(q.rawQuery), lim.MaxQueryBytes),
-			"query string too long"), nil, start)
+		q.finish(nil, verify.QueryTooLong(len(q.rawQuery), lim.MaxQueryBytes), nil, start)
 		return
 	}
 	if d := s.faults.delay(); d > 0 {
@@ -207,9 +206,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			q.now = s.ServerTime()
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				q.finish(nil, rejection(http.StatusRequestEntityTooLarge, codes.Unknown,
-					fmt.Sprintf("Request body is larger than the limit of %d bytes; send fewer or shorter parameters.", lim.MaxBodyBytes),
-					"request body too large"), nil, start)
+				q.finish(nil, verify.BodyTooLarge(lim.MaxBodyBytes), nil, start)
 			} else {
 				q.finish(nil, rejection(http.StatusBadRequest, codes.Unknown, "Could not read the request body: "+err.Error(), ""), nil, start)
 			}
@@ -400,12 +397,12 @@ func (q *reqCtx) authenticate() *verify.Rejection {
 		return q.rejectKey(fmt.Sprintf("request from %s, which is outside the key's ip_whitelist %v", q.ipStr, k.cfg.IPWhitelist),
 			"add the client's egress address to the key's ip_whitelist")
 	}
-	maxBytes := max(s.cfg.Limits.MaxBodyBytes, s.cfg.Limits.MaxQueryBytes)
 	res, rej := verify.Verify(&verify.Request{
 		Method: q.r.Method, Path: q.r.URL.Path, RawQuery: q.rawQuery, Body: q.body, ContentType: q.ct,
 		APIKey: q.apiKey, HasAPIKey: q.hasKey, RemoteIP: q.ipStr,
 	}, verify.Key{APIKey: k.cfg.APIKey, Verifier: k.verifier}, verify.Options{
-		ServerTime: q.now, SignatureMustBeLast: s.cfg.StrictSignatureLast, MaxBytes: maxBytes,
+		ServerTime: q.now, SignatureMustBeLast: s.cfg.StrictSignatureLast,
+		MaxQueryBytes: s.cfg.Limits.MaxQueryBytes, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes,
 	})
 	if rej != nil {
 		return rej
@@ -560,7 +557,7 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 	e.HTTPStatus = status
 	e.Response, _ = clip(body)
 	e.Duration = time.Since(start)
-	s.recent.add(*e)
+	s.recent.Add(*e)
 	s.metrics.observe(e, q.group)
 	s.logRequest(q)
 	if drop {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/mbxkit/mbx/sim/inspector"
+	"github.com/mbxkit/mbx/sim/serve"
 	"github.com/mbxkit/mbx/sim/store"
 )
 
@@ -49,7 +50,7 @@ type Server struct {
 	dbPath  string
 	limits  *limiter
 	faults  *faults
-	recent  *ring
+	recent  *inspector.Ring
 	metrics *metrics
 	reqID   atomic.Uint64
 	mux     http.Handler
@@ -57,7 +58,7 @@ type Server struct {
 	ws      wsHub                           // WebSocket API connections (ws.go)
 
 	mu       sync.Mutex
-	httpSrv  *http.Server
+	httpSrv  *serve.Server
 	closed   bool
 	closeErr error
 }
@@ -106,7 +107,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	s.faults = &faults{}
 	s.faults.skew.Store(int64(cfg.Faults.ClockSkew))
 	s.faults.latency.Store(int64(cfg.Faults.Latency))
-	s.recent = newRing(RecentSize)
+	s.recent = inspector.NewRecent()
 	s.metrics = newMetrics()
 	s.routes = buildRoutes()
 	s.mux = http.HandlerFunc(s.serveHTTP)
@@ -148,38 +149,15 @@ func (s *Server) Start(ctx context.Context, addr string) (string, error) {
 	if s.httpSrv != nil {
 		return "", errors.New("emulator: already started")
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	srv, err := serve.Start(ctx, addr, s.mux, serve.Options{
+		Name: "emulator", Hint: "another mbx serve running? use --addr 127.0.0.1:0 for a free port",
+		Logger: s.log, OnContextDone: func() { _ = s.Close() },
+	})
 	if err != nil {
-		return "", fmt.Errorf("emulator: listen on %s: %w (another mbx serve running? use --addr 127.0.0.1:0 for a free port)", addr, err)
-	}
-	srv := &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		return "", err
 	}
 	s.httpSrv = srv
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("serve", "err", err)
-		}
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = s.Close()
-		case <-s.doneCh(srv):
-		}
-	}()
-	return "http://" + ln.Addr().String(), nil
-}
-
-// doneCh is closed when srv shuts down.
-func (s *Server) doneCh(srv *http.Server) <-chan struct{} {
-	ch := make(chan struct{})
-	srv.RegisterOnShutdown(func() { close(ch) })
-	return ch
+	return srv.URL(), nil
 }
 
 // Close stops serving (waiting up to 5s for requests in flight) and closes
@@ -193,12 +171,9 @@ func (s *Server) Close() error {
 	s.closed = true
 	var errs []error
 	if s.httpSrv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := s.httpSrv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("emulator: shutdown: %w", err))
-			_ = s.httpSrv.Close()
+		if err := s.httpSrv.Shutdown(); err != nil {
+			errs = append(errs, err)
 		}
-		cancel()
 	}
 	s.ws.closeAll() // Shutdown does not track hijacked (WebSocket) connections
 	if err := s.store.Close(); err != nil {
@@ -233,10 +208,10 @@ func (s *Server) Keys() []KeyInfo {
 }
 
 // Recent returns the last RecentSize API requests, oldest first.
-func (s *Server) Recent() []Entry { return s.recent.all() }
+func (s *Server) Recent() []Entry { return s.recent.All() }
 
 // Lookup returns the recent request with the given id (X-MBX-INSPECT).
-func (s *Server) Lookup(id uint64) (Entry, bool) { return s.recent.find(id) }
+func (s *Server) Lookup(id uint64) (Entry, bool) { return s.recent.Find(id) }
 
 // ServerTime is the exchange's clock: the real clock plus the clock skew.
 func (s *Server) ServerTime() time.Time { return s.now().Add(s.faults.clockSkew()) }

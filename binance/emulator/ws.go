@@ -32,7 +32,7 @@ import (
 // name, joined as name=value with '&', values raw UTF-8 (hex HMAC in
 // either case, plain base64 RSA and Ed25519). A -1022 is explained
 // (Entry.Explanation) with the mistake the signature matches, e.g.
-// MistakeWSPercentEncoded. After session.logon, requests send timestamp
+// verify.MistakeWSPercentEncoded. After session.logon, requests send timestamp
 // only; an explicit apiKey and signature override the session for that
 // request. A session whose key loses a permission (SetKeyPermissions) or
 // its whitelist match is revoked on the next request with
@@ -257,7 +257,7 @@ func (s *Server) recordHandshake(q *reqCtx, status int, start time.Time) {
 	e.Time, e.HTTPStatus, e.Weight = q.now, status, q.weight
 	e.UsedWeight = s.limits.usedWeight(groupSpot, q.ipStr, q.now)
 	e.Duration = time.Since(start)
-	s.recent.add(*e)
+	s.recent.Add(*e)
 	s.metrics.observe(e, q.group)
 	s.logRequest(q)
 }

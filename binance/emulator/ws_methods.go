@@ -348,7 +348,7 @@ func (c *wsConn) answer(q *reqCtx, id json.RawMessage, m *wsMethod, result any, 
 		e.Response, _ = clip(frame)
 	}
 	e.Duration = time.Since(start)
-	s.recent.add(*e)
+	s.recent.Add(*e)
 	s.metrics.observe(e, q.group)
 	s.logRequest(q)
 	if frame != nil {

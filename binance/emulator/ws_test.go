@@ -14,12 +14,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/vectors"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 const wsEdReadKey = "wsEd25519Read000000000000000000000000000000000000000000000000001"
@@ -156,7 +156,7 @@ func TestWSVectors(t *testing.T) {
 			a := c.roundTrip(wsFrameText("W2-encoded", method, bad))
 			wantWS(t, a, 400, -1022, codes.MsgInvalidSignature)
 			en := lastWSEntry(t, e)
-			if en.Explanation == nil || en.Explanation.Mistake == nil || en.Explanation.Mistake.ID != MistakeWSPercentEncoded {
+			if en.Explanation == nil || en.Explanation.Mistake == nil || en.Explanation.Mistake.ID != verify.MistakeWSPercentEncoded {
 				t.Fatalf("explanation = %+v", en.Explanation)
 			}
 		})
@@ -565,25 +565,25 @@ func TestWSSignatureMistakes(t *testing.T) {
 	}{
 		{"percent-encoded (REST rule)", hm, func(l []params.Param, k testKey) string {
 			return wsSig(t, k, build(k, l, true, pct.Escape, ""))
-		}, MistakeWSPercentEncoded, true},
+		}, verify.MistakeWSPercentEncoded, true},
 		{"percent-encoded, Ed25519", ed, func(l []params.Param, k testKey) string {
 			return wsSig(t, k, build(k, l, true, encodeURIComponent, ""))
-		}, MistakeWSPercentEncoded, true},
+		}, verify.MistakeWSPercentEncoded, true},
 		{"not sorted", hm, func(l []params.Param, k testKey) string {
 			return wsSig(t, k, build(k, l, false, nil, ""))
-		}, MistakeWSUnsorted, true},
+		}, verify.MistakeWSUnsorted, true},
 		{"REST payload", ed, func(l []params.Param, k testKey) string {
 			return wsSig(t, k, build(k, l, false, pct.Escape, ""))
-		}, MistakeWSRESTPayload, true},
+		}, verify.MistakeWSRESTPayload, true},
 		{"apiKey left out", hm, func(l []params.Param, k testKey) string {
 			return wsSig(t, k, build(k, l, true, nil, "apiKey"))
-		}, MistakeWSAPIKeyOmitted, true},
+		}, verify.MistakeWSAPIKeyOmitted, true},
 		{"timestamp added after signing", hm, func(l []params.Param, k testKey) string {
 			return wsSig(t, k, build(k, l, true, nil, "timestamp"))
 		}, verify.MistakeTimestampAfter, true},
 		{"base64 signature percent-encoded", ed, func(l []params.Param, k testKey) string {
 			return pct.Escape(wsSig(t, k, build(k, l, true, nil, "")))
-		}, MistakeWSSignatureEncoded, false},
+		}, verify.MistakeWSSignatureEncoded, false},
 		{"HMAC signature for an Ed25519 key", ed, func(l []params.Param, k testKey) string {
 			return wsSig(t, hm, build(k, l, true, nil, ""))
 		}, verify.MistakeWrongKeyType, false},

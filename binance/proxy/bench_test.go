@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"context"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -9,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/proxy"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/ratelimit"
 )
 
 // BenchmarkProxyForward measures the proxy's overhead: the same signed GET
@@ -25,16 +25,7 @@ func BenchmarkProxyForward(b *testing.B) {
 	cfg := emulator.DefaultConfig()
 	cfg.Limits.RequestWeightPerMinute = 1 << 30
 	cfg.Limits.RawRequestsPer5m = 1 << 30
-	ctx := context.Background()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	exBase, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = srv.Close() })
+	exBase := binancetest.NewServer(b, binancetest.WithConfig(cfg)).URL
 	h := docsHMAC(b)
 	unlimited := []ratelimit.Limit{{Kind: ratelimit.KindRequestWeight, Interval: time.Minute, Max: 1 << 30}}
 	_, pxBase := startProxy(b, proxy.Options{Upstream: exBase, Keys: []verify.Key{{APIKey: docsAPIKey, Verifier: h}},

@@ -9,27 +9,26 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/proxy"
-	"github.com/mbxkit/mbx/secret"
-	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sign"
 )
 
 // A proxy in front of the local exchange answers a bot that signed the raw
 // UTF-8 text but sent it percent-encoded, without forwarding it.
 func Example() {
 	ctx := context.Background()
-	exchange, err := emulator.New(ctx, emulator.DefaultConfig(), emulator.Options{})
+	exchange, err := binancetest.Start(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer exchange.Close()
-	upstream, _ := exchange.Start(ctx, "127.0.0.1:0")
 
-	key, _ := sign.NewHMAC(secret.FromString("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"))
-	p, err := proxy.New(proxy.Options{Upstream: upstream, Keys: []verify.Key{{APIKey: emulator.DocsAPIKey, Verifier: key}}})
+	key, _ := sign.NewHMAC(exchange.Key().Secret) // the docs' example key
+	p, err := proxy.New(proxy.Options{Upstream: exchange.URL, Keys: []verify.Key{{APIKey: emulator.DocsAPIKey, Verifier: key}}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -20,16 +20,16 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/clock"
-	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/clock"
+	"github.com/mbxkit/mbx/ratelimit"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 // Headers the proxy writes on its own answers (the local exchange's names).
 const (
-	HeaderExplain = emulator.HeaderExplain
-	HeaderInspect = emulator.HeaderInspect
+	HeaderExplain = inspector.HeaderExplain
+	HeaderInspect = inspector.HeaderInspect
 )
 
 // maxObservedBody bounds how much of a 429/418 answer is read before it is
@@ -51,7 +51,7 @@ type call struct {
 	fc     *famClock
 	// verified: a known key's signature and timing passed locally.
 	verified bool
-	entry    emulator.Entry
+	entry    inspector.Entry
 }
 
 func (p *Proxy) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -64,13 +64,19 @@ func (p *Proxy) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	c.fam, c.famOK = familyOf(r.URL.Path)
 	e := &c.entry
-	*e = emulator.Entry{ID: p.nextID.Add(1), Time: p.serverNow(), Method: r.Method, Path: r.URL.Path,
+	*e = inspector.Entry{ID: p.nextID.Add(1), Time: p.serverNow(), Method: r.Method, Path: r.URL.Path,
 		Endpoint: r.Method + " " + r.URL.Path, RemoteIP: remoteIP(r), ContentType: c.ct}
-	e.APIKey, _ = clip(c.apiKey, 256)
-	e.RawQuery, e.Truncated = clip(r.URL.RawQuery, maxRecorded)
+	e.APIKey, _ = inspector.Clip(c.apiKey, inspector.MaxKeyRecorded)
+	e.RawQuery, e.Truncated = inspector.Clip(r.URL.RawQuery, inspector.MaxRecorded)
 
 	if r.Method == http.MethodConnect {
-		c.local(http.StatusMethodNotAllowed, codes.Unknown, "mbx proxy is a reverse proxy: point the client's base URL at it instead of using it as an HTTP proxy.", nil, emulator.VerdictNotFound)
+		c.local(http.StatusMethodNotAllowed, codes.Unknown, "mbx proxy is a reverse proxy: point the client's base URL at it instead of using it as an HTTP proxy.", nil, inspector.VerdictNotFound)
+		return
+	}
+	if len(r.URL.RawQuery) > p.maxQuery {
+		p.rejected.Add(1)
+		rej := verify.QueryTooLong(len(r.URL.RawQuery), p.maxQuery)
+		c.local(rej.HTTPStatus, rej.Code, rej.Msg, rej.Explanation, inspector.VerdictRejected)
 		return
 	}
 	if r.Body != nil && r.Body != http.NoBody {
@@ -79,24 +85,24 @@ func (p *Proxy) serveAPI(w http.ResponseWriter, r *http.Request) {
 			p.failed.Add(1)
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				c.local(http.StatusRequestEntityTooLarge, codes.Unknown,
-					fmt.Sprintf("Request body is larger than the limit of %d bytes; send fewer or shorter parameters.", p.maxBody), nil, emulator.VerdictRejected)
+				rej := verify.BodyTooLarge(int(p.maxBody))
+				c.local(rej.HTTPStatus, rej.Code, rej.Msg, rej.Explanation, inspector.VerdictRejected)
 			} else {
-				c.local(http.StatusBadRequest, codes.Unknown, "Could not read the request body.", nil, emulator.VerdictRejected)
+				c.local(http.StatusBadRequest, codes.Unknown, "Could not read the request body.", nil, inspector.VerdictRejected)
 			}
 			return
 		}
 		c.body = body
 	}
 	var t bool
-	e.Body, t = clip(string(c.body), maxRecorded)
+	e.Body, t = inspector.ClipBytes(c.body)
 	e.Truncated = e.Truncated || t
 	e.Security = c.security()
 
 	if k, ok := p.keys[c.apiKey]; ok && c.hasKey {
 		if rej := c.verify(k); rej != nil {
 			p.rejected.Add(1)
-			c.local(rej.HTTPStatus, rej.Code, rej.Msg, rej.Explanation, emulator.VerdictRejected)
+			c.local(rej.HTTPStatus, rej.Code, rej.Msg, rej.Explanation, inspector.VerdictRejected)
 			return
 		}
 	}
@@ -172,7 +178,7 @@ func (c *call) verify(k verify.Key) *verify.Rejection {
 	p, r := c.p, c.r
 	req := &verify.Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: c.body,
 		ContentType: c.ct, APIKey: c.apiKey, HasAPIKey: c.hasKey, RemoteIP: c.entry.RemoteIP}
-	opt := verify.Options{SignatureMustBeLast: p.strict}
+	opt := verify.Options{SignatureMustBeLast: p.strict, MaxQueryBytes: p.maxQuery, MaxBodyBytes: int(p.maxBody)}
 	var est clock.Estimate
 	if c.famOK && hasTimestamp(r.URL.RawQuery, c.body, c.ct) {
 		est, c.fc = p.estimate(r.Context(), c.fam)
@@ -309,7 +315,7 @@ func (c *call) limitedAnswer(err error) bool {
 	c.w.Header().Set("Retry-After", strconv.Itoa(retry))
 	c.local(status, codes.TooManyRequests, msg, &verify.Explanation{Verdict: verdict, Code: int(codes.TooManyRequests),
 		Notes: []string{"Answered by mbx proxy without forwarding: one weight budget and one ban are shared by every bot behind the proxy."}},
-		emulator.VerdictLimited)
+		inspector.VerdictLimited)
 	return true
 }
 
@@ -360,7 +366,7 @@ func (c *call) local(status int, code codes.Code, msg string, ex *verify.Explana
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
 	e.Verdict, e.Code, e.Msg, e.HTTPStatus, e.Explanation = verdict, int(code), msg, status, ex
-	e.Response, _ = clip(string(body), maxRecorded)
+	e.Response, _ = inspector.ClipBytes(body)
 	c.finish()
 }
 
@@ -368,7 +374,7 @@ func (c *call) local(status int, code codes.Code, msg string, ex *verify.Explana
 func (c *call) finish() {
 	e := &c.entry
 	e.Duration = time.Since(c.start)
-	c.p.recent.add(*e)
+	c.p.recent.Add(*e)
 	c.p.log.LogAttrs(c.r.Context(), slog.LevelInfo, "proxy: request",
 		slog.Uint64("id", e.ID), slog.String("method", e.Method), slog.String("path", e.Path),
 		slog.String("key", maskKey(c.apiKey)), slog.String("ip", e.RemoteIP), slog.String("verdict", e.Verdict),
@@ -448,7 +454,7 @@ func (c *call) forward(cost ratelimit.Cost) {
 	if err != nil {
 		p.failed.Add(1)
 		c.local(http.StatusBadGateway, codes.Disconnected, "Internal error; unable to process your request. Please try again.",
-			&verify.Explanation{Verdict: "mbx proxy could not build the upstream request: " + err.Error(), Code: int(codes.Disconnected)}, emulator.VerdictFault)
+			&verify.Explanation{Verdict: "mbx proxy could not build the upstream request: " + err.Error(), Code: int(codes.Disconnected)}, inspector.VerdictFault)
 		return
 	}
 	resp, err := p.rt.RoundTrip(out)
@@ -460,7 +466,7 @@ func (c *call) forward(cost ratelimit.Cost) {
 		c.local(http.StatusBadGateway, codes.Disconnected, "Internal error; unable to process your request. Please try again.",
 			&verify.Explanation{Verdict: "mbx proxy got no answer from " + p.upBase + ": " + err.Error(), Code: int(codes.Disconnected),
 				Notes: []string{"The request may or may not have reached the exchange: query an order before sending it again."}},
-			emulator.VerdictFault)
+			inspector.VerdictFault)
 		return
 	}
 	defer resp.Body.Close()
@@ -482,7 +488,7 @@ func (c *call) forward(cost ratelimit.Cost) {
 	}
 	copyHeader(c.w.Header(), resp.Header)
 	c.w.WriteHeader(resp.StatusCode)
-	rec := &capped{max: maxRecorded}
+	rec := &capped{max: inspector.MaxRecorded}
 	_, cerr := io.Copy(c.w, io.TeeReader(src, rec))
 	if cerr != nil {
 		c.note("Copying the answer to the client failed: %v.", cerr)
@@ -515,15 +521,15 @@ func (c *call) record(resp *http.Response, rec *capped) {
 	}
 	switch s := resp.StatusCode; {
 	case s/100 == 2:
-		e.Verdict = emulator.VerdictAccepted
+		e.Verdict = inspector.VerdictAccepted
 	case s == http.StatusTooManyRequests || s == http.StatusTeapot:
-		e.Verdict = emulator.VerdictLimited
+		e.Verdict = inspector.VerdictLimited
 	case s == http.StatusNotFound || s == http.StatusMethodNotAllowed:
-		e.Verdict = emulator.VerdictNotFound
+		e.Verdict = inspector.VerdictNotFound
 	case s >= 500:
-		e.Verdict = emulator.VerdictFault
+		e.Verdict = inspector.VerdictFault
 	default:
-		e.Verdict = emulator.VerdictRejected
+		e.Verdict = inspector.VerdictRejected
 	}
 	if resp.StatusCode >= 400 {
 		var eb struct {
@@ -584,17 +590,6 @@ func (w *capped) Write(b []byte) (int, error) {
 	}
 	w.buf = append(w.buf, keep...)
 	return len(b), nil
-}
-
-// maxRecorded bounds the query, body and response kept per entry, as the
-// local exchange does.
-const maxRecorded = 4096
-
-func clip(s string, n int) (string, bool) {
-	if len(s) > n {
-		return s[:n], true
-	}
-	return s, false
 }
 
 func remoteIP(r *http.Request) string {

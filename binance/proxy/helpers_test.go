@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/proxy"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 // The Binance docs' public example key, which the local exchange accepts.
@@ -77,16 +79,8 @@ func docsHMAC(t testing.TB) *sign.HMAC {
 func newRig(t testing.TB, cfg emulator.Config, edit func(*proxy.Options)) *rig {
 	t.Helper()
 	r := &rig{t: t, clock: newFakeClock(), hmac: docsHMAC(t)}
-	ctx := context.Background()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{Now: r.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.srv = srv
-	if r.exBase, err = srv.Start(ctx, "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	ex := binancetest.NewServer(t, binancetest.WithConfig(cfg), binancetest.WithOptions(emulator.Options{Now: r.clock.Now}))
+	r.srv, r.exBase = ex.Exchange, ex.URL
 	opt := proxy.Options{Upstream: r.exBase, Now: r.clock.Now, Keys: []verify.Key{{APIKey: docsAPIKey, Verifier: r.hmac}}}
 	if edit != nil {
 		edit(&opt)
@@ -160,8 +154,8 @@ func (r *rig) hmacHex(text string) string {
 }
 
 // arrived lists what the exchange received on path, oldest first.
-func (r *rig) arrived(path string) []emulator.Entry {
-	var out []emulator.Entry
+func (r *rig) arrived(path string) []inspector.Entry {
+	var out []inspector.Entry
 	for _, e := range r.srv.Recent() {
 		if e.Path == path {
 			out = append(out, e)

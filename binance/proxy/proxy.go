@@ -19,7 +19,7 @@
 //   - Everything else is forwarded byte for byte: method, raw path, raw query
 //     (r.URL.RawQuery, never re-encoded), body bytes and headers (minus
 //     hop-by-hop headers), and the answer comes back unchanged.
-//   - /mbx/ serves the local exchange's inspector page over the proxy's own
+//   - /mbx/ serves the inspector page (package sim/inspector) over the proxy's own
 //     record of recent requests.
 //
 // Requests with an unknown API key, or without a signature, are forwarded
@@ -32,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,16 +40,16 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/clock"
-	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/binance/emulator/inspector"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/clock"
+	"github.com/mbxkit/mbx/ratelimit"
+	"github.com/mbxkit/mbx/sim/inspector"
+	"github.com/mbxkit/mbx/sim/serve"
 )
 
 // Defaults of Options.
 const (
-	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxBodyBytes = verify.DefaultMaxBodyBytes
 	DefaultClockWait    = 3 * time.Second
 	DefaultClockSlack   = 100 * time.Millisecond
 )
@@ -96,8 +95,12 @@ type Options struct {
 	// lenient, as the local exchange).
 	SignatureMustBeLast bool
 	// MaxBodyBytes bounds a request body (default 1 MiB); a larger one is
-	// answered 413 without forwarding.
+	// answered 413 without forwarding (verify.BodyTooLarge).
 	MaxBodyBytes int64
+	// MaxQueryBytes bounds the raw query (default 64 KiB); a longer one is
+	// answered 414 without forwarding (verify.QueryTooLong), as the local
+	// exchange and mbx explain answer it.
+	MaxQueryBytes int
 	// InspectorAllowRemote serves /mbx/ to clients that are not on loopback
 	// (inspector.Options.AllowRemote).
 	InspectorAllowRemote bool
@@ -122,13 +125,14 @@ type Proxy struct {
 	log       *slog.Logger
 	now       func() time.Time
 	maxBody   int64
+	maxQuery  int
 	clockWait time.Duration
 	slack     time.Duration
 	strict    bool
 	samples   int
 	resync    time.Duration
 	insp      http.Handler
-	recent    *ring
+	recent    *inspector.Ring
 	nextID    atomic.Uint64
 
 	forwarded, rejected, limited, failed atomic.Uint64
@@ -145,7 +149,7 @@ type Proxy struct {
 	govTime atomic.Pointer[clock.Clock] // the clock the governor's windows follow
 
 	mu      sync.Mutex
-	httpSrv *http.Server
+	httpSrv *serve.Server
 	closed  bool
 
 	closeOnce sync.Once
@@ -160,10 +164,10 @@ func New(opt Options) (*Proxy, error) {
 	}
 	p := &Proxy{
 		up: up, upBase: up.Scheme + "://" + up.Host, keys: make(map[string]verify.Key, len(opt.Keys)),
-		rt: opt.Transport, log: opt.Logger, now: opt.Now, maxBody: opt.MaxBodyBytes,
+		rt: opt.Transport, log: opt.Logger, now: opt.Now, maxBody: opt.MaxBodyBytes, maxQuery: opt.MaxQueryBytes,
 		clockWait: opt.ClockWait, slack: opt.ClockSlack, strict: opt.SignatureMustBeLast,
 		samples: opt.ClockSamples, resync: opt.ClockResync,
-		recent: newRing(emulator.RecentSize), clocks: map[binance.Family]*famClock{},
+		recent: inspector.NewRecent(), clocks: map[binance.Family]*famClock{},
 	}
 	for i, k := range opt.Keys {
 		switch {
@@ -185,6 +189,9 @@ func New(opt Options) (*Proxy, error) {
 	}
 	if p.maxBody <= 0 {
 		p.maxBody = DefaultMaxBodyBytes
+	}
+	if p.maxQuery <= 0 {
+		p.maxQuery = verify.DefaultMaxQueryBytes
 	}
 	if p.clockWait <= 0 {
 		p.clockWait = DefaultClockWait
@@ -220,10 +227,10 @@ func (p *Proxy) Stats() Stats {
 }
 
 // Recent returns the remembered requests, oldest first (inspector.Source).
-func (p *Proxy) Recent() []emulator.Entry { return p.recent.all() }
+func (p *Proxy) Recent() []inspector.Entry { return p.recent.All() }
 
 // Lookup returns a remembered request by id (inspector.Source).
-func (p *Proxy) Lookup(id uint64) (emulator.Entry, bool) { return p.recent.find(id) }
+func (p *Proxy) Lookup(id uint64) (inspector.Entry, bool) { return p.recent.Find(id) }
 
 // serverNow is the upstream's clock as far as it is known: the governor's
 // windows follow it, as Binance's do.
@@ -255,34 +262,15 @@ func (p *Proxy) Start(ctx context.Context, addr string) (string, error) {
 	case p.httpSrv != nil:
 		return "", errors.New("proxy: already started")
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	srv, err := serve.Start(ctx, addr, p, serve.Options{
+		Name: "proxy", Hint: "use --listen 127.0.0.1:0 for a free port",
+		Logger: p.log, OnContextDone: func() { _ = p.Close() },
+	})
 	if err != nil {
-		return "", fmt.Errorf("proxy: listen on %s: %w (use --listen 127.0.0.1:0 for a free port)", addr, err)
-	}
-	srv := &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+		return "", err
 	}
 	p.httpSrv = srv
-	p.wg.Add(2)
-	go func() {
-		defer p.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			p.log.Error("proxy: serve", "err", err)
-		}
-	}()
-	go func() {
-		defer p.wg.Done()
-		select {
-		case <-ctx.Done():
-			go func() { _ = p.Close() }()
-		case <-p.ctx.Done():
-		}
-	}()
-	return "http://" + ln.Addr().String(), nil
+	return srv.URL(), nil
 }
 
 // Close stops serving (waiting up to 5s for requests in flight) and the
@@ -300,12 +288,7 @@ func (p *Proxy) close() error {
 	p.mu.Unlock()
 	var err error
 	if srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err = srv.Shutdown(ctx); err != nil {
-			_ = srv.Close()
-			err = fmt.Errorf("proxy: shutdown: %w", err)
-		}
-		cancel()
+		err = srv.Shutdown()
 	}
 	p.cancel()
 	p.wg.Wait()

@@ -21,12 +21,13 @@ import (
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/internal/redistest"
 	"github.com/mbxkit/mbx/binance/proxy"
+	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/internal/redistest"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 const zh = "%E8%BF%99%E6%98%AF%E6%B5%8B%E8%AF%95%E5%B8%81456" // 这是测试币456, percent-encoded
@@ -56,7 +57,7 @@ func TestCorrectBotGetsTheExchangesAnswers(t *testing.T) {
 	if ord.Status != "FILLED" {
 		t.Fatalf("order %+v", ord)
 	}
-	if got := r.arrived("/api/v3/order"); len(got) != 1 || got[0].Verdict != emulator.VerdictAccepted || !strings.Contains(got[0].RawQuery+got[0].Body, zh) {
+	if got := r.arrived("/api/v3/order"); len(got) != 1 || got[0].Verdict != inspector.VerdictAccepted || !strings.Contains(got[0].RawQuery+got[0].Body, zh) {
 		t.Fatalf("the exchange saw %+v", got)
 	}
 
@@ -167,7 +168,7 @@ func TestWrongSignatureAnsweredLocally(t *testing.T) {
 			if dx.Status != px.Status || !bytes.Equal(dx.Body, px.Body) {
 				t.Fatalf("exchange answered %d %s, proxy %d %s", dx.Status, dx.Body, px.Status, px.Body)
 			}
-			if x := dx.Header.Get(emulator.HeaderExplain); x != px.Header.Get(proxy.HeaderExplain) {
+			if x := dx.Header.Get(inspector.HeaderExplain); x != px.Header.Get(proxy.HeaderExplain) {
 				t.Errorf("explanations differ:\nexchange %s\nproxy    %s", x, px.Header.Get(proxy.HeaderExplain))
 			}
 			// The proxy's inspector shows the request with its explanation.
@@ -186,7 +187,7 @@ func TestWrongSignatureAnsweredLocally(t *testing.T) {
 			if page.Status != http.StatusOK || json.Unmarshal(page.Body, &d) != nil {
 				t.Fatalf("inspector entry: %d %s", page.Status, page.Body)
 			}
-			if d.Verdict != emulator.VerdictRejected || d.Code != -1022 || d.Weight != 0 || d.Explanation.Mistake.ID != tt.mistake ||
+			if d.Verdict != inspector.VerdictRejected || d.Code != -1022 || d.Weight != 0 || d.Explanation.Mistake.ID != tt.mistake ||
 				!strings.Contains(strings.Join(d.Explanation.Notes, " "), "not forwarded") {
 				t.Fatalf("inspector entry %+v", d)
 			}
@@ -545,8 +546,8 @@ func TestInspector(t *testing.T) {
 	if err := json.Unmarshal(a.Body, &list); err != nil || len(list) != 2 {
 		t.Fatalf("recent: %v %s", err, a.Body)
 	}
-	if list[0].Path != "/api/v3/openOrders" || list[0].Code != -1022 || list[0].Verdict != emulator.VerdictRejected ||
-		list[1].Path != "/api/v3/ticker/price" || list[1].Verdict != emulator.VerdictAccepted || list[1].Weight != 2 {
+	if list[0].Path != "/api/v3/openOrders" || list[0].Code != -1022 || list[0].Verdict != inspector.VerdictRejected ||
+		list[1].Path != "/api/v3/ticker/price" || list[1].Verdict != inspector.VerdictAccepted || list[1].Weight != 2 {
 		t.Fatalf("recent %+v", list)
 	}
 	if e, ok := r.p.Lookup(list[1].ID); !ok || e.UsedWeight == 0 || !strings.Contains(e.Response, "BTCUSDT") {

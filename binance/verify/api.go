@@ -11,6 +11,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/sign"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 // Request is a REST request exactly as the server received it.
@@ -43,8 +44,12 @@ type Options struct {
 	// pair of its part. Binance's behaviour is UNCONFIRMED; default lenient,
 	// and the explanation says so either way.
 	SignatureMustBeLast bool
-	// MaxBytes bounds query and body each; zero means 1 MiB.
-	MaxBytes int
+	// MaxQueryBytes and MaxBodyBytes bound the raw query and the body (zero:
+	// DefaultMaxQueryBytes, DefaultMaxBodyBytes). Over them the answer is
+	// QueryTooLong or BodyTooLarge, the one size policy of verify, the local
+	// exchange and the proxy.
+	MaxQueryBytes int
+	MaxBodyBytes  int
 }
 
 // Rejection is Binance's error answer plus mbx's explanation of it.
@@ -77,21 +82,16 @@ type Result struct {
 	SignatureIn string        // "query" or "body"
 }
 
-// Explanation says why a request was accepted or rejected.
-type Explanation struct {
-	Verdict           string   // one line: "signature valid", "signature mismatch: signed before percent-encoding", ...
-	Code              int      // the Binance code answered (0 when accepted)
-	Payload           string   // the exact payload verified, non-ASCII and control bytes made visible
-	SignatureLocation string   // e.g. "last pair of the query string"
-	Mistake           *Mistake // the known mistake the client's signature matches, if one does
-	Diff              string   // byte-level diff between what was sent and what the client signed
-	Notes             []string // further facts (recvWindow, timestamp units, strictness settings)
-}
+// Explanation says why a request was accepted or rejected. It is the
+// inspector's type, so a local exchange and the proxy record it as it is.
+type Explanation = inspector.Explanation
 
 // Mistake is a known client mistake that reproduces the client's signature.
-type Mistake struct {
-	ID     string // stable id, e.g. "signed-decoded", "sorted", "query-only", "body-only", "amp-join", "secret-newline", "plus-space", "sig-not-last", "timestamp-seconds", "wrong-key-type"
-	Title  string // one line for people
-	Fix    string // what to change in the client
-	Signed string // the payload the client actually signed (visible form)
-}
+type Mistake = inspector.Mistake
+
+// MaxHeaderLen bounds Explanation.Header.
+const MaxHeaderLen = inspector.MaxHeaderLen
+
+// Visible shows bytes unambiguously in printable ASCII (see
+// inspector.Visible).
+func Visible(b []byte) string { return inspector.Visible(b) }

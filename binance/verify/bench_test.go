@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/payload"
-	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sign"
 )
 
 // benchVerify verifies a typical signed LIMIT order (about 160 payload
@@ -56,6 +56,28 @@ func BenchmarkExplainMismatch(b *testing.B) {
 	for b.Loop() {
 		if _, rej := verify.Verify(req, key, opts()); rej == nil {
 			b.Fatal("accepted")
+		}
+	}
+}
+
+// BenchmarkVerifyWSHMAC is the accept path of a signed WebSocket API order
+// (the same LIMIT order as benchVerify, as params).
+func BenchmarkVerifyWSHMAC(b *testing.B) {
+	s, key := keyFor(b, "hmac")
+	ps := []verify.Param{{Name: "symbol", Value: "BTCUSDT"}, {Name: "side", Value: "BUY"}, {Name: "type", Value: "LIMIT"},
+		{Name: "timeInForce", Value: "GTC"}, {Name: "quantity", Value: "0.00150000"}, {Name: "price", Value: "67012.34000000"},
+		{Name: "newClientOrderId", Value: "mbx-7f3a9c2e4b1d4e8f"}, {Name: "apiKey", Value: "k"}, {Name: "timestamp", Value: testTS()}}
+	pl := verify.WSPayload(ps)
+	ps = append(ps, verify.Param{Name: "signature", Value: wireSig(sign.HMACSHA256, rawSig(b, s, string(pl)))})
+	opt := opts()
+	if rej := verify.VerifyWS(ps, key, opt); rej != nil {
+		b.Fatal(rej)
+	}
+	b.SetBytes(int64(len(pl)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if rej := verify.VerifyWS(ps, key, opt); rej != nil {
+			b.Fatal(rej)
 		}
 	}
 }

@@ -89,7 +89,7 @@ func (x *explainer) build() {
 	case stageOK:
 		e.Verdict = "signature valid"
 	case stageSize:
-		e.Verdict = fmt.Sprintf("request too large: query %d bytes, body %d bytes, limit %d bytes each", len(st.req.RawQuery), len(st.req.Body), st.opt.MaxBytes)
+		e.Verdict = fmt.Sprintf("request too large: query %d bytes (limit %d), body %d bytes (limit %d)", len(st.req.RawQuery), st.opt.MaxQueryBytes, len(st.req.Body), st.opt.MaxBodyBytes)
 	case stageParse:
 		x.parseFailure()
 	case stageKey:

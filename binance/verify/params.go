@@ -255,8 +255,8 @@ func parseJSON(body []byte) ([]Param, *parseFailure) {
 // -1101; a name in both keeps the query's value and drops the body's. A
 // malformed %XX, or a JSON body that is not one object, is rejected with
 // -1100. The signature, timestamp and recvWindow pairs are listed like any
-// other: Binance counts them among the parameters received. A query or body
-// over 1 MiB is rejected as in Verify.
+// other: Binance counts them among the parameters received. A query over
+// 64 KiB or a body over 1 MiB is rejected as in Verify (CheckSize).
 func ParseParams(rawQuery string, body []byte, contentType string) (*Params, *Rejection) {
 	var st state
 	st.req = &Request{RawQuery: rawQuery, Body: body, ContentType: contentType}

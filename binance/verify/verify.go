@@ -16,7 +16,6 @@ import (
 
 // Defaults of Options (Binance's documented values).
 const (
-	DefaultMaxBytes      = 1 << 20
 	DefaultRecvWindow    = 5 * time.Second
 	DefaultMaxRecvWindow = 60 * time.Second
 )
@@ -38,7 +37,6 @@ const (
 // Binance messages codes lacks (errors.md, generic variants).
 const (
 	msgIllegalCharsGeneric = "Illegal characters found in a parameter."
-	msgTooManyParams       = "Too many parameters sent for this endpoint."
 )
 
 // Error is Binance's answer, code and message; it never holds request data
@@ -109,8 +107,11 @@ type state struct {
 }
 
 func normalize(o Options) Options {
-	if o.MaxBytes <= 0 {
-		o.MaxBytes = DefaultMaxBytes
+	if o.MaxQueryBytes <= 0 {
+		o.MaxQueryBytes = DefaultMaxQueryBytes
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.DefaultRecvWindow <= 0 {
 		o.DefaultRecvWindow = DefaultRecvWindow
@@ -135,10 +136,9 @@ func (st *state) reject(s stage, status int, code codes.Code, msg string) *Rejec
 }
 
 func (st *state) sizeCheck() *Rejection {
-	if len(st.req.RawQuery) > st.opt.MaxBytes || len(st.req.Body) > st.opt.MaxBytes {
-		// 413 and -1101: Binance's edge answers oversized requests before
-		// its API does; -1101 "Too many parameters" is the closest API code.
-		return st.reject(stageSize, http.StatusRequestEntityTooLarge, codes.TooManyParameters, msgTooManyParams)
+	if rej := CheckSize(len(st.req.RawQuery), len(st.req.Body), st.opt.MaxQueryBytes, st.opt.MaxBodyBytes); rej != nil {
+		st.stage = stageSize
+		return rej
 	}
 	return nil
 }
@@ -147,8 +147,8 @@ func (st *state) sizeCheck() *Rejection {
 // verified, or Binance's rejection with mbx's explanation attached.
 //
 // The caller checks the X-MBX-APIKEY header first (CheckAPIKeyHeader) and
-// looks up key. Then, in this order: the size of query and body (413,
-// -1101); the parameters (-1100 malformed %XX, -1101 duplicates); the
+// looks up key. Then, in this order: the size of query and body (414 or
+// 413, -1000); the parameters (-1100 malformed %XX, -1101 duplicates); the
 // signature: present exactly once across query and form body (-1102, -1101),
 // not empty (-1102), for HMAC keys 64 hex digits (-1100); timestamp present
 // (-1102) and ^[0-9]{1,20}$ (-1100); recvWindow, when sent, at most three
@@ -172,7 +172,9 @@ func (st *state) sizeCheck() *Rejection {
 //     with more than three decimals it is -1100; empty it is -1105;
 //   - a timestamp >= MicrosecondThreshold (1e14) is microseconds, below it
 //     milliseconds; timing is compared in the timestamp's own unit;
-//   - a query or body over Options.MaxBytes is HTTP 413 with -1101;
+//   - a query over Options.MaxQueryBytes (64 KiB) is HTTP 414, a body over
+//     Options.MaxBodyBytes (1 MiB) HTTP 413, both -1000 naming the limit
+//     (CheckSize: the one size policy, shared with the exchange and proxy);
 //   - an empty signature or timestamp is -1102, like a missing one;
 //   - a key without a Verifier is -2015 (HTTP 401): the server knows no such key;
 //   - signature checks come before timing, so a request wrong in both gets -1022.

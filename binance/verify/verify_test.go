@@ -9,11 +9,11 @@ import (
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/vectors"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // Every published REST vector verifies with its secret, wherever the
@@ -454,17 +454,44 @@ func TestParseParams(t *testing.T) {
 	}
 }
 
+// TestSizeLimit: one size policy (CheckSize) for verify, the exchange and
+// the proxy: 414 for the query, 413 for the body, both -1000 naming the limit.
 func TestSizeLimit(t *testing.T) {
 	_, key := keyFor(t, "hmac")
 	big := strings.Repeat("a", 2048)
-	for _, c := range []struct{ query, body string }{{big, ""}, {"", big}} {
-		_, rej := verify.Verify(request(c.query, c.body), key, verify.Options{ServerTime: testNow, MaxBytes: 1024})
-		if rej == nil || rej.HTTPStatus != http.StatusRequestEntityTooLarge || rej.Code != codes.TooManyParameters {
-			t.Errorf("oversized request: %v", rej)
-		}
+	tests := []struct {
+		name        string
+		query, body string
+		opt         verify.Options
+		status      int
+		msg         string
+	}{
+		{"query over its limit", big, "", verify.Options{MaxQueryBytes: 1024}, http.StatusRequestURITooLong, "Query string of 2048 bytes is longer than the limit of 1024 bytes"},
+		{"body over its limit", "", big, verify.Options{MaxBodyBytes: 1024}, http.StatusRequestEntityTooLarge, "Request body is larger than the limit of 1024 bytes"},
+		{"query first when both are over", big, big, verify.Options{MaxQueryBytes: 1024, MaxBodyBytes: 1024}, http.StatusRequestURITooLong, "Query string"},
+		{"default query limit is 64 KiB", strings.Repeat("a", verify.DefaultMaxQueryBytes+1), "", verify.Options{}, http.StatusRequestURITooLong, "limit of 65536 bytes"},
 	}
-	if _, rej := verify.ParseParams(strings.Repeat("a", verify.DefaultMaxBytes+1), nil, ""); rej == nil || rej.HTTPStatus != 413 {
-		t.Errorf("ParseParams over 1 MiB: %v", rej)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opt.ServerTime = testNow
+			_, rej := verify.Verify(request(tt.query, tt.body), key, tt.opt)
+			if rej == nil || rej.HTTPStatus != tt.status || rej.Code != codes.Unknown || !strings.Contains(rej.Msg, tt.msg) {
+				t.Fatalf("oversized request: %+v", rej)
+			}
+			if rej.Explanation == nil || !strings.Contains(rej.Explanation.Verdict, "too large") {
+				t.Errorf("explanation %+v", rej.Explanation)
+			}
+			want := verify.CheckSize(len(tt.query), len(tt.body), tt.opt.MaxQueryBytes, tt.opt.MaxBodyBytes)
+			if want == nil || want.HTTPStatus != rej.HTTPStatus || want.Msg != rej.Msg {
+				t.Errorf("CheckSize %+v disagrees with Verify %+v", want, rej)
+			}
+		})
+	}
+	if rej := verify.CheckSize(1024, 1024, 1024, 1024); rej != nil {
+		t.Errorf("at the limits: %v", rej)
+	}
+	if _, rej := verify.ParseParams("", []byte(strings.Repeat("a", verify.DefaultMaxBodyBytes+1)), ""); rej == nil || rej.HTTPStatus != 413 || rej.Code != codes.Unknown {
+		t.Errorf("ParseParams body over 1 MiB: %v", rej)
 	}
 }
 
@@ -594,8 +621,9 @@ func TestSignatureWhereNotRead(t *testing.T) {
 // A payload too large to search still gets a verdict, quickly.
 func TestLargePayloadExplained(t *testing.T) {
 	s, key := keyFor(t, "hmac")
-	q := "note=" + strings.Repeat("x", 70<<10) + "&timestamp=" + testTS()
-	_, rej := verify.Verify(craft(t, s, q, "", "other", "query"), key, opts())
+	// In the body: a query this long is over the 64 KiB query limit.
+	b := "note=" + strings.Repeat("x", 70<<10) + "&timestamp=" + testTS()
+	_, rej := verify.Verify(craft(t, s, "", b, "other", "body"), key, opts())
 	if rej == nil || rej.Code != codes.InvalidSignature {
 		t.Fatalf("got %v", rej)
 	}

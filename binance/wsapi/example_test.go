@@ -9,9 +9,10 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/wsapi"
+	"github.com/mbxkit/mbx/sign"
 )
 
 // startExchange runs the local exchange with one Ed25519 key, for the
@@ -24,15 +25,11 @@ func startExchange(ctx context.Context, apiKey string, key sign.Signer) (*emulat
 	cfg := emulator.DefaultConfig()
 	cfg.Keys = []emulator.KeyConfig{{APIKey: apiKey, Type: "ed25519", PublicKey: string(pub),
 		Permissions: []string{emulator.PermUserData, emulator.PermTrade}, Balances: map[string]string{"USDT": "1000"}}}
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
+	ex, err := binancetest.Start(ctx, binancetest.WithConfig(cfg))
 	if err != nil {
 		log.Fatal(err)
 	}
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	return srv, base
+	return ex.Exchange, ex.URL
 }
 
 // Log on once with an Ed25519 key; signed calls then carry only a

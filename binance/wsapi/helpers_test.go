@@ -16,10 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/binance/wsapi"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/wsapi"
 )
 
 const (
@@ -88,16 +89,8 @@ func exchange(t testing.TB, mutate func(*emulator.Config)) (*emulator.Server, st
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	ctx := context.Background()
-	srv, err := emulator.New(ctx, cfg, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	ex := binancetest.NewServer(t, binancetest.WithConfig(cfg))
+	srv, base := ex.Exchange, ex.URL
 	u, err := wsapi.URLFromREST(base)
 	if err != nil {
 		t.Fatal(err)

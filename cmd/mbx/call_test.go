@@ -1,27 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 )
 
 func localExchange(t *testing.T) string {
 	t.Helper()
-	srv, err := emulator.New(context.Background(), emulator.DefaultConfig(), emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return base
+	return binancetest.NewServer(t).URL
 }
 
 func TestCallAndTime(t *testing.T) {

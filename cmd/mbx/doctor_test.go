@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/internal/doctor"
 )
@@ -90,15 +91,7 @@ func TestDoctorPlainAndJSON(t *testing.T) {
 func TestDoctorFailingTarget(t *testing.T) {
 	cfg := emulator.DefaultConfig()
 	cfg.Keys[0].IPWhitelist = []string{"10.9.8.7"}
-	srv, err := emulator.New(context.Background(), cfg, emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	base := binancetest.NewServer(t, binancetest.WithConfig(cfg)).URL
 	const secretText = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 	key := writeFile(t, "secret.txt", secretText, 0o600)
 	out, stderr, err := run(t, "doctor", "--base-url", base, "--api-key", emulator.DocsAPIKey, "--key-file", key)
@@ -117,10 +110,7 @@ func TestDoctorFailingTarget(t *testing.T) {
 
 	// A wrong secret: -1022, with what it means when mbx signed.
 	bad := writeFile(t, "bad.txt", strings.Replace(secretText, "N", "M", 1), 0o600)
-	cfg2 := emulator.DefaultConfig()
-	srv2, _ := emulator.New(context.Background(), cfg2, emulator.Options{})
-	base2, _ := srv2.Start(context.Background(), "127.0.0.1:0")
-	defer srv2.Close()
+	base2 := binancetest.NewServer(t).URL
 	out, _, err = run(t, "doctor", "--base-url", base2, "--api-key", emulator.DocsAPIKey, "--key-file", bad)
 	if !errors.As(err, &ee) || !strings.Contains(out, "-1022") || !strings.Contains(out, "secret does not belong to this API key") {
 		t.Fatalf("wrong secret: %v\n%s", err, out)
@@ -150,15 +140,8 @@ func TestDoctorCredsPermissions(t *testing.T) {
 // A clock off by 3s still signs correctly (mbx corrects for it) but is a
 // warning with the fix, and the exit code says so (2).
 func TestDoctorWarnsAboutASkewedClock(t *testing.T) {
-	srv, err := emulator.New(context.Background(), emulator.DefaultConfig(), emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	ex := binancetest.NewServer(t)
+	srv, base := ex.Exchange, ex.URL
 	srv.SetClockSkew(3 * time.Second)
 	key := writeFile(t, "secret.txt", "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", 0o600)
 	out, _, err := run(t, "doctor", "--base-url", base, "--api-key", emulator.DocsAPIKey, "--key-file", key)

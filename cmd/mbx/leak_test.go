@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"
 )
 
@@ -16,15 +16,7 @@ import (
 // no line of stdout, stderr or any error.
 func TestCLINeverPrintsTheSecret(t *testing.T) {
 	const known = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
-	srv, err := emulator.New(context.Background(), emulator.DefaultConfig(), emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	base := binancetest.NewServer(t).URL
 	dir := t.TempDir()
 	key := filepath.Join(dir, "secret.txt")
 	if err := os.WriteFile(key, []byte(known+"\n"), 0o600); err != nil {

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/binance/emulator/inspector"
 	"github.com/mbxkit/mbx/internal/exchanges"
+	"github.com/mbxkit/mbx/sim/inspector"
 	"github.com/spf13/cobra"
 )
 

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // Markup a client can put in anything the exchange records. Each, if it ran,
@@ -19,16 +16,16 @@ const (
 	xssSVG    = `<svg onload="window.__xss='svg'">`
 )
 
-func xssEntries() []emulator.Entry {
+func xssEntries() []Entry {
 	payload := "symbol=" + xssImg + "&timestamp=1"
-	return []emulator.Entry{{
+	return []Entry{{
 		ID: 7, Time: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), Method: "GET",
 		Path: "/api/v3/" + xssScript, APIKey: xssSVG + "0123456789", RemoteIP: "127.0.0.1",
-		Verdict: emulator.VerdictRejected, Code: -1022, Msg: "msg " + xssImg, HTTPStatus: 400,
+		Verdict: VerdictRejected, Code: -1022, Msg: "msg " + xssImg, HTTPStatus: 400,
 		RawQuery: payload + "&signature=" + xssScript, Body: xssSVG, Response: `{"code":-1022,"msg":"` + xssImg + `"}`,
-		Explanation: &verify.Explanation{
+		Explanation: &Explanation{
 			Verdict: "verdict " + xssScript, Code: -1022, Payload: payload, SignatureLocation: "in " + xssSVG,
-			Mistake: &verify.Mistake{ID: "sorted", Title: "title " + xssImg, Fix: "fix " + xssScript, Signed: "symbol=" + xssSVG},
+			Mistake: &Mistake{ID: "sorted", Title: "title " + xssImg, Fix: "fix " + xssScript, Signed: "symbol=" + xssSVG},
 			Notes:   []string{"note " + xssImg},
 		},
 	}}

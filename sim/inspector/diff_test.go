@@ -3,8 +3,6 @@ package inspector
 import (
 	"strings"
 	"testing"
-
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // show writes runs with the differing ones in brackets.
@@ -90,15 +88,15 @@ func TestDiffRunsLarge(t *testing.T) {
 
 func TestCompareFallsBackToDiffText(t *testing.T) {
 	// No mistake: the windows of the verifier's text diff are compared.
-	x := &verify.Explanation{Diff: "first difference at byte 3 (sent 5 bytes, signed 4 bytes)\nsent:   abcde\nsigned: abde\n           ^"}
+	x := &Explanation{Diff: "first difference at byte 3 (sent 5 bytes, signed 4 bytes)\nsent:   abcde\nsigned: abde\n           ^"}
 	c := compare(x)
 	if c == nil || show(c.Sent) != "ab[c]de" || show(c.Signed) != "abde" || !strings.HasPrefix(c.Summary, "first difference at byte 3") {
 		t.Fatalf("compare %+v", c)
 	}
-	if compare(&verify.Explanation{Verdict: "unknown key"}) != nil {
+	if compare(&Explanation{Verdict: "unknown key"}) != nil {
 		t.Error("compare without a diff or mistake")
 	}
-	same := &verify.Explanation{Payload: "a=1", Mistake: &verify.Mistake{ID: "sig-not-last", Signed: "a=1"}}
+	same := &Explanation{Payload: "a=1", Mistake: &Mistake{ID: "sig-not-last", Signed: "a=1"}}
 	if compare(same) != nil {
 		t.Error("compare of identical payloads")
 	}
@@ -122,7 +120,7 @@ func FuzzParseDiff(f *testing.F) {
 	f.Add("sent:\nsigned:")
 	f.Add("\n\n\n")
 	f.Fuzz(func(t *testing.T, d string) {
-		x := &verify.Explanation{Diff: d}
+		x := &Explanation{Diff: d}
 		c := compare(x) // must not panic
 		if c != nil {
 			_, sent, signed, ok := parseDiff(d)

@@ -1,6 +1,9 @@
 // Package inspector is the web page of the local exchange at /mbx/: the
 // recent requests with their verdicts, codes and weights, and for each
-// rejection the explanation of package verify with a byte-level diff.
+// rejection its Explanation with a byte-level diff. It is also where a
+// request's record lives (Entry, its verdicts and Explanation, the Ring of
+// recent requests and the X-MBX-* headers that point at it), so that a local
+// exchange and the verifying proxy share them without importing each other.
 //
 // The page is one embedded HTML file (no external assets: the exchange
 // runs offline) that polls a small JSON API:
@@ -15,9 +18,9 @@
 // API keys are shown masked (first 4 … last 4); the exchange's entries hold
 // no secret.
 //
-// The package imports emulator and never the other way round, so the
-// exchange is built first and the inspector is wired in through
-// emulator.Options.Inspector (see the example).
+// The package knows no exchange: a local exchange imports it, is built
+// first, and the inspector is wired in through its options (e.g. a local
+// exchange's Options.Inspector).
 package inspector
 
 import (
@@ -30,16 +33,14 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"github.com/mbxkit/mbx/binance/emulator"
 )
 
-// Source is where the inspector reads requests; *emulator.Server is one.
+// Source is where the inspector reads requests; a local exchange's server and the proxy are.
 type Source interface {
 	// Recent returns the remembered requests, oldest first.
-	Recent() []emulator.Entry
+	Recent() []Entry
 	// Lookup returns the remembered request with the given id.
-	Lookup(id uint64) (emulator.Entry, bool)
+	Lookup(id uint64) (Entry, bool)
 }
 
 // Options are the inspector's settings. The zero value serves at /mbx/ to
@@ -56,7 +57,7 @@ type Options struct {
 	AllowRemote bool
 }
 
-// maxLimit bounds ?limit; the exchange remembers emulator.RecentSize.
+// maxLimit bounds ?limit; the exchange remembers RecentSize.
 const maxLimit = 10000
 
 type handler struct {
@@ -196,7 +197,7 @@ func (h *handler) serveEntry(w http.ResponseWriter, idText string) {
 	}
 	e, ok := h.src.Lookup(id)
 	if !ok {
-		apiError(w, http.StatusNotFound, "request #%d is not among the %d most recent requests the exchange remembers", id, emulator.RecentSize)
+		apiError(w, http.StatusNotFound, "request #%d is not among the %d most recent requests the exchange remembers", id, RecentSize)
 		return
 	}
 	writeJSON(w, http.StatusOK, detail(&e))

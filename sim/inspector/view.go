@@ -3,13 +3,10 @@ package inspector
 import (
 	"strings"
 	"time"
-
-	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // Summary is one row of GET /mbx/api/recent. Text a client chose (path,
-// API key) is in verify.Visible form: printable ASCII, other bytes as \xHH.
+// API key) is in Visible form: printable ASCII, other bytes as \xHH.
 type Summary struct {
 	ID         uint64    `json:"id"`
 	Time       time.Time `json:"time"` // the exchange's clock (clock skew included)
@@ -34,30 +31,30 @@ type Summary struct {
 // answered, and the explanation.
 type Detail struct {
 	Summary
-	Security    string       `json:"security,omitempty"`
-	ContentType string       `json:"contentType,omitempty"`
-	RawQuery    string       `json:"rawQuery"` // visible form
-	Body        string       `json:"body"`     // visible form
-	Response    string       `json:"response"`
-	Truncated   bool         `json:"truncated,omitempty"` // query, body or response cut at 4 KiB
-	Explanation *Explanation `json:"explanation,omitempty"`
+	Security    string           `json:"security,omitempty"`
+	ContentType string           `json:"contentType,omitempty"`
+	RawQuery    string           `json:"rawQuery"` // visible form
+	Body        string           `json:"body"`     // visible form
+	Response    string           `json:"response"`
+	Truncated   bool             `json:"truncated,omitempty"` // query, body or response cut at 4 KiB
+	Explanation *PageExplanation `json:"explanation,omitempty"`
 }
 
-// Explanation is verify.Explanation for the page.
-type Explanation struct {
-	Verdict           string   `json:"verdict"`
-	Code              int      `json:"code"`
-	Payload           string   `json:"payload,omitempty"` // the exact payload verified, visible form
-	SignatureLocation string   `json:"signatureLocation,omitempty"`
-	Mistake           *Mistake `json:"mistake,omitempty"`
-	Diff              string   `json:"diff,omitempty"` // the verifier's diff as text (caret under the first difference)
-	Compare           *Compare `json:"compare,omitempty"`
-	Notes             []string `json:"notes,omitempty"`
-	Text              string   `json:"text"` // verify.Explanation.Text, for copying
+// PageExplanation is an Explanation for the page.
+type PageExplanation struct {
+	Verdict           string       `json:"verdict"`
+	Code              int          `json:"code"`
+	Payload           string       `json:"payload,omitempty"` // the exact payload verified, visible form
+	SignatureLocation string       `json:"signatureLocation,omitempty"`
+	Mistake           *PageMistake `json:"mistake,omitempty"`
+	Diff              string       `json:"diff,omitempty"` // the verifier's diff as text (caret under the first difference)
+	Compare           *Compare     `json:"compare,omitempty"`
+	Notes             []string     `json:"notes,omitempty"`
+	Text              string       `json:"text"` // Explanation.Text, for copying
 }
 
-// Mistake is the known client mistake the signature matched.
-type Mistake struct {
+// PageMistake is the known client mistake the signature matched.
+type PageMistake struct {
 	ID     string `json:"id"`
 	Title  string `json:"title"`
 	Fix    string `json:"fix"`
@@ -80,10 +77,10 @@ type Run struct {
 	Diff bool   `json:"d,omitempty"`
 }
 
-func summarize(e *emulator.Entry) Summary {
+func summarize(e *Entry) Summary {
 	s := Summary{
 		ID: e.ID, Time: e.Time, DurationMs: float64(e.Duration.Microseconds()) / 1000,
-		Method: verify.Visible([]byte(e.Method)), Path: verify.Visible([]byte(e.Path)), Endpoint: e.Endpoint,
+		Method: Visible([]byte(e.Method)), Path: Visible([]byte(e.Path)), Endpoint: e.Endpoint,
 		APIKey: MaskKey(e.APIKey), RemoteIP: e.RemoteIP, Verdict: e.Verdict, Code: e.Code,
 		Msg: strings.ToValidUTF8(e.Msg, "\uFFFD"), Weight: e.Weight, UsedWeight: e.UsedWeight,
 		Status: e.HTTPStatus, Fault: e.Fault, Explained: e.Explanation != nil,
@@ -94,19 +91,19 @@ func summarize(e *emulator.Entry) Summary {
 	return s
 }
 
-func detail(e *emulator.Entry) Detail {
+func detail(e *Entry) Detail {
 	d := Detail{
-		Summary: summarize(e), Security: e.Security, ContentType: verify.Visible([]byte(e.ContentType)),
-		RawQuery: verify.Visible([]byte(e.RawQuery)), Body: verify.Visible([]byte(e.Body)),
+		Summary: summarize(e), Security: e.Security, ContentType: Visible([]byte(e.ContentType)),
+		RawQuery: Visible([]byte(e.RawQuery)), Body: Visible([]byte(e.Body)),
 		Response: strings.ToValidUTF8(e.Response, "\uFFFD"), Truncated: e.Truncated,
 	}
 	if x := e.Explanation; x != nil {
-		v := &Explanation{
+		v := &PageExplanation{
 			Verdict: x.Verdict, Code: x.Code, Payload: x.Payload, SignatureLocation: x.SignatureLocation,
 			Diff: x.Diff, Notes: x.Notes, Text: x.Text(),
 		}
 		if m := x.Mistake; m != nil {
-			v.Mistake = &Mistake{ID: m.ID, Title: m.Title, Fix: m.Fix, Signed: m.Signed}
+			v.Mistake = &PageMistake{ID: m.ID, Title: m.Title, Fix: m.Fix, Signed: m.Signed}
 		}
 		v.Compare = compare(x)
 		d.Explanation = v
@@ -121,7 +118,7 @@ func MaskKey(k string) string {
 	if k == "" {
 		return ""
 	}
-	v := verify.Visible([]byte(k))
+	v := Visible([]byte(k))
 	if len(v) < 12 {
 		return "…"
 	}
@@ -131,7 +128,7 @@ func MaskKey(k string) string {
 // compare builds the side-by-side diff of an explanation: the whole payload
 // against what the client signed when both are known, else the two windows
 // of the verifier's text diff.
-func compare(x *verify.Explanation) *Compare {
+func compare(x *Explanation) *Compare {
 	summary, sentWin, signedWin, ok := parseDiff(x.Diff)
 	var sent, signed string
 	switch {
@@ -146,7 +143,7 @@ func compare(x *verify.Explanation) *Compare {
 	return &Compare{Summary: summary, Sent: a, Signed: b}
 }
 
-// parseDiff reads the text of verify's diff: a summary line, "sent:   ..."
+// parseDiff reads the text of a verifier's diff: a summary line, "sent:   ..."
 // and "signed: ..." windows, and a caret line.
 func parseDiff(d string) (summary, sent, signed string, ok bool) {
 	if d == "" {

@@ -1,4 +1,4 @@
-package inspector
+package inspector_test
 
 import (
 	"context"
@@ -19,12 +19,13 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/mbxkit/mbx/binance/payload"
 	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/testenv"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/inspector"
 )
 
 // docsSecret is the secret of the Binance docs' public example key, which
@@ -167,7 +168,7 @@ func startExchange(t *testing.T) (*emulator.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	insp = New(srv, Options{})
+	insp = inspector.New(srv, inspector.Options{})
 	base, err := srv.Start(ctx, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func startExchange(t *testing.T) (*emulator.Server, string) {
 
 func send(t *testing.T, req *http.Request) *http.Response {
 	t.Helper()
-	req.Header.Set("X-MBX-APIKEY", testKey)
+	req.Header.Set("X-MBX-APIKEY", inspector.TestKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +214,7 @@ func TestBrowserShowsRejection(t *testing.T) {
 		t.Fatal(err)
 	}
 	if resp := send(t, req); resp.StatusCode != 200 {
-		t.Fatalf("good request: HTTP %d %s", resp.StatusCode, resp.Header.Get(emulator.HeaderExplain))
+		t.Fatalf("good request: HTTP %d %s", resp.StatusCode, resp.Header.Get(inspector.HeaderExplain))
 	}
 
 	// 2. Signed over the raw UTF-8 symbol, sent percent-encoded.
@@ -240,10 +241,10 @@ func TestBrowserShowsRejection(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Fatalf("bad request: HTTP %d", resp.StatusCode)
 	}
-	idText, ok := strings.CutPrefix(resp.Header.Get(emulator.HeaderInspect), "/mbx/#")
+	idText, ok := strings.CutPrefix(resp.Header.Get(inspector.HeaderInspect), "/mbx/#")
 	badID, err := strconv.ParseUint(idText, 10, 64)
 	if !ok || err != nil {
-		t.Fatalf("%s: %q", emulator.HeaderInspect, resp.Header.Get(emulator.HeaderInspect))
+		t.Fatalf("%s: %q", inspector.HeaderInspect, resp.Header.Get(inspector.HeaderInspect))
 	}
 	badEntry, ok := srv.Lookup(badID)
 	if !ok || badEntry.Code != -1022 || badEntry.Explanation == nil || badEntry.Explanation.Mistake == nil {
@@ -255,7 +256,7 @@ func TestBrowserShowsRejection(t *testing.T) {
 	}
 	var goodID uint64
 	for _, e := range srv.Recent() {
-		if e.Path == "/api/v3/account" && e.Verdict == emulator.VerdictAccepted {
+		if e.Path == "/api/v3/account" && e.Verdict == inspector.VerdictAccepted {
 			goodID = e.ID
 		}
 	}
@@ -287,7 +288,7 @@ func TestBrowserShowsRejection(t *testing.T) {
 	if pos[bs] > pos[gs] {
 		t.Errorf("rows not newest first: %+v", rows)
 	}
-	if body := run(t, b, "page text", chromedp.Text(chromedp.CSS("body"))); strings.Contains(body, testKey) {
+	if body := run(t, b, "page text", chromedp.Text(chromedp.CSS("body"))); strings.Contains(body, inspector.TestKey) {
 		t.Error("the page shows the full API key")
 	}
 
@@ -352,7 +353,7 @@ func contains(ss []string, s string) bool {
 // never parsed or run.
 func TestBrowserXSS(t *testing.T) {
 	b := newBrowser(t)
-	ts := httptest.NewServer(New(&fakeSource{entries: xssEntries()}, Options{}))
+	ts := httptest.NewServer(inspector.New(inspector.XSSSource(), inspector.Options{}))
 	t.Cleanup(ts.Close)
 	if !strings.HasPrefix(ts.URL, "http://127.0.0.1:") {
 		t.Fatalf("test server not on loopback: %s", ts.URL)
@@ -378,12 +379,12 @@ func TestBrowserXSS(t *testing.T) {
 	if r.Injected != 0 || r.Scripts != 1 {
 		t.Errorf("markup became elements: %d injected, %d scripts", r.Injected, r.Scripts)
 	}
-	for _, want := range []string{"title " + xssImg, "fix " + xssScript, "symbol=" + xssImg, "in " + xssSVG, "note " + xssImg, "verdict " + xssScript, "msg " + xssImg} {
+	for _, want := range []string{"title " + inspector.XSSImg, "fix " + inspector.XSSScript, "symbol=" + inspector.XSSImg, "in " + inspector.XSSSVG, "note " + inspector.XSSImg, "verdict " + inspector.XSSScript, "msg " + inspector.XSSImg} {
 		if !strings.Contains(r.Panel, want) {
 			t.Errorf("the panel does not show %q as text:\n%s", want, r.Panel)
 		}
 	}
-	if !strings.Contains(r.Row, "/api/v3/"+xssScript) {
+	if !strings.Contains(r.Row, "/api/v3/"+inspector.XSSScript) {
 		t.Errorf("row %q", r.Row)
 	}
 	// Give any deferred handler (onerror fires asynchronously) time to run.
