@@ -113,6 +113,11 @@ func (l *ledger) Credit(ctx context.Context, account, asset string, amount decim
 	return l.Store.Credit(ctx, account, asset, amount, kind, ref)
 }
 
+func (l *ledger) Transfer(ctx context.Context, from, to, asset string, amount decimal.Decimal, ref string) (int64, error) {
+	defer l.changed()
+	return l.Store.Transfer(ctx, from, to, asset, amount, ref)
+}
+
 func (l *ledger) SetPrice(ctx context.Context, m store.Market, now time.Time) ([]store.Order, error) {
 	defer l.changed()
 	return l.Store.SetPrice(ctx, m, now)
