@@ -103,6 +103,11 @@ func (l *ledger) CancelOpenOrders(ctx context.Context, account, symbol string, n
 	return l.Store.CancelOpenOrders(ctx, account, symbol, now)
 }
 
+func (l *ledger) CancelProductOrders(ctx context.Context, account, symbol, product string, now time.Time) ([]store.Order, error) {
+	defer l.changed()
+	return l.Store.CancelProductOrders(ctx, account, symbol, product, now)
+}
+
 func (l *ledger) Debit(ctx context.Context, account, asset string, amount decimal.Decimal, kind, ref string) (int64, error) {
 	defer l.changed()
 	return l.Store.Debit(ctx, account, asset, amount, kind, ref)

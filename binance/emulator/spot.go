@@ -507,22 +507,16 @@ func (q *reqCtx) cancelOpenOrders() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	orders, rej := q.openSpotOrders(sy)
-	if rej != nil {
-		return nil, rej
+	// One transaction for all of them: a crash cancels every order or none.
+	orders, err := q.s.store.CancelProductOrders(context.WithoutCancel(q.ctx), q.key.account, sy.name, store.ProductSpot, q.now)
+	if err != nil {
+		return nil, internalError(err)
 	}
 	if len(orders) == 0 {
 		return nil, unknownOrder()
 	}
 	out := make([]spotCancelJSON, 0, len(orders))
-	for _, o := range orders {
-		c, err := q.s.store.CancelOrder(context.WithoutCancel(q.ctx), q.key.account, sy.name, o.OrderID, "", q.now)
-		if err != nil {
-			if isUnknown(err) {
-				continue // filled or canceled meanwhile
-			}
-			return nil, internalError(err)
-		}
+	for _, c := range orders {
 		out = append(out, spotCancelView(c, newClientID(), q.now, q.unit))
 	}
 	return out, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -126,6 +127,41 @@ func (s *Store) ListTrades(ctx context.Context, account string, lq ListQuery) ([
 	}
 	if newest {
 		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// CancelProductOrders cancels every open order of account on symbol of one
+// product (ProductSpot or ProductFutures), oldest first, in one transaction,
+// and returns them: a crash cancels all of them or none.
+func (s *Store) CancelProductOrders(ctx context.Context, account, symbol, product string, now time.Time) ([]Order, error) {
+	op := "cancel open " + product + " orders"
+	switch {
+	case now.IsZero():
+		return nil, fmt.Errorf("store: %s: %w", op, badInput("now", "the cancel time must be set"))
+	case symbol == "":
+		return nil, fmt.Errorf("store: %s: %w", op, badInput("symbol", "must not be empty"))
+	case product != ProductSpot && product != ProductFutures:
+		return nil, fmt.Errorf("store: %s: %w", op, badInput("product", "must be %q or %q", ProductSpot, ProductFutures))
+	}
+	q := `SELECT ` + orderCols + ` FROM orders WHERE account = ? AND ` + openStatuses + ` AND symbol = ? AND product = ? ORDER BY id`
+	out := []Order{}
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
+		rows, err := queryOrders(ctx, tx, q, account, symbol, product)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			o, err := cancel(ctx, tx, r, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -43,3 +43,32 @@ func TestTransferIsAtomic(t *testing.T) {
 		})
 	}
 }
+
+func TestCancelProductOrdersCancelsOneProductAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := openMem(t)
+	ensure(t, s, "alice", map[string]string{"USDT": "1000"})
+	for _, cid := range []string{"s1", "s2"} {
+		if _, err := s.PlaceOrder(ctx, "alice", btc("100"), limit("BUY", "GTC", "90", "1", cid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fut := limit("BUY", "GTC", "90", "1", "f1")
+	fut.Product = store.ProductFutures
+	if _, err := s.PlaceOrder(ctx, "alice", btc("100"), fut); err != nil {
+		t.Fatal(err)
+	}
+	wantBalances(t, s, "alice", map[string]bal{"USDT": {"820", "180"}})
+	got, err := s.CancelProductOrders(ctx, "alice", "BTCUSDT", store.ProductSpot, t0())
+	if err != nil || len(got) != 2 || got[0].ClientOrderID != "s1" || got[1].ClientOrderID != "s2" {
+		t.Fatalf("CancelProductOrders = %+v, %v; want s1 and s2", got, err)
+	}
+	wantBalances(t, s, "alice", map[string]bal{"USDT": {"1000", "0"}})
+	open, err := s.OpenOrders(ctx, "alice", "BTCUSDT")
+	if err != nil || len(open) != 1 || open[0].ClientOrderID != "f1" {
+		t.Fatalf("open after canceling spot = %+v, %v; want the futures order", open, err)
+	}
+	if _, err := s.CancelProductOrders(ctx, "alice", "BTCUSDT", "margin", t0()); !errors.Is(err, store.ErrBadInput) {
+		t.Errorf("unknown product: %v", err)
+	}
+}
