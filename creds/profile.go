@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
@@ -150,20 +149,10 @@ func (s PassphraseSource) String() string {
 	return "prompt"
 }
 
-// MaskKey shows an API key as its first 4 and last 4 characters around "…".
-// A key shorter than 12 characters shows nothing but "…", since 8 of it would
-// be most of it.
-func MaskKey(k string) string {
-	if k == "" {
-		return ""
-	}
-	n := utf8.RuneCountInString(k)
-	if n < 12 {
-		return "…"
-	}
-	r := []rune(k)
-	return string(r[:4]) + "…" + string(r[n-4:])
-}
+// MaskKey shows an API key masked by the one rule of [secret.MaskKey]:
+// first 4 and last 4 characters around "…", only "…" for a key shorter
+// than 12 characters.
+func MaskKey(k string) string { return secret.MaskKey(k) }
 
 // Signer parses the profile's key once and returns a signer for it, with
 // warnings about how the key was stored (e.g. a trailing newline that was

@@ -264,6 +264,9 @@ func (e *exchange) admin(method, path, body string) answer {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	return e.do(req)
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/secret"
 )
 
 // Headers the proxy writes on its own answers (the local exchange's names).
@@ -371,7 +372,7 @@ func (c *call) finish() {
 	c.p.recent.add(*e)
 	c.p.log.LogAttrs(c.r.Context(), slog.LevelInfo, "proxy: request",
 		slog.Uint64("id", e.ID), slog.String("method", e.Method), slog.String("path", e.Path),
-		slog.String("key", maskKey(c.apiKey)), slog.String("ip", e.RemoteIP), slog.String("verdict", e.Verdict),
+		slog.String("key", secret.MaskKey(c.apiKey)), slog.String("ip", e.RemoteIP), slog.String("verdict", e.Verdict),
 		slog.Int("code", e.Code), slog.Int("status", e.HTTPStatus), slog.Int("weight", e.Weight),
 		slog.Duration("took", e.Duration))
 }

@@ -46,6 +46,7 @@ import (
 	"github.com/mbxkit/mbx/binance/emulator/inspector"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/secret"
 )
 
 // Defaults of Options.
@@ -170,10 +171,10 @@ func New(opt Options) (*Proxy, error) {
 		case k.APIKey == "":
 			return nil, fmt.Errorf("proxy: Keys[%d] has no APIKey; every verified key needs the API key its requests carry", i)
 		case k.Verifier == nil:
-			return nil, fmt.Errorf("proxy: key %s has no Verifier; give the HMAC signer or the public key (sign.Public)", maskKey(k.APIKey))
+			return nil, fmt.Errorf("proxy: key %s has no Verifier; give the HMAC signer or the public key (sign.Public)", secret.MaskKey(k.APIKey))
 		}
 		if _, dup := p.keys[k.APIKey]; dup {
-			return nil, fmt.Errorf("proxy: key %s is given twice; keep one", maskKey(k.APIKey))
+			return nil, fmt.Errorf("proxy: key %s is given twice; keep one", secret.MaskKey(k.APIKey))
 		}
 		p.keys[k.APIKey] = k
 	}
@@ -313,12 +314,4 @@ func (p *Proxy) close() error {
 		t.CloseIdleConnections()
 	}
 	return err
-}
-
-// maskKey shows an API key as its first and last 4 characters.
-func maskKey(k string) string {
-	if len(k) < 12 {
-		return "…"
-	}
-	return k[:4] + "…" + k[len(k)-4:]
 }
