@@ -15,7 +15,7 @@ func TestMaskKey(t *testing.T) {
 		{"short", "…"},
 		{"abcdefghijk", "…"},
 		{"abcdefghijkl", "abcd…ijkl"},
-		{"ÄÖÜabcdefghẞ", "ÄÖÜa…fghẞ"},                // runes, never half a character
+		{"ÄÖÜabcdefghẞ", "ÄÖÜa…fghẞ"},               // runes, never half a character
 		{"key\xff\x00with-bytes", "key?…ytes"},      // invalid UTF-8 and controls
 		{"\x1b[31mredredredred\x07\n", "?[31…ed??"}, // no terminal escapes pass
 	}

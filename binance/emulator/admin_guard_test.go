@@ -22,7 +22,7 @@ func TestAdminRefusesWhatAWebPageCanSend(t *testing.T) {
 	port := u.Port()
 	tests := []struct {
 		name, method, path, host, origin, ctype, body string
-		status                                         int
+		status                                        int
 	}{
 		{"rebinding reset", "POST", "/reset", "rebind.attacker.example:" + port, "http://rebind.attacker.example:" + port, "application/json", "", 403},
 		{"rebinding without Origin", "POST", "/clock", "rebind.attacker.example:" + port, "", "application/json", `{"skew":"9s"}`, 403},
