@@ -202,7 +202,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(lim.MaxBodyBytes)))
+		body, err := readBody(w, r, int64(lim.MaxBodyBytes), s.opt.BodyTimeout)
 		if err != nil {
 			q.now = s.ServerTime()
 			var mbe *http.MaxBytesError
@@ -623,4 +623,24 @@ func (s *Server) logRequest(q *reqCtx) {
 		slog.Int("status", e.HTTPStatus),
 		slog.Duration("took", e.Duration),
 	)
+}
+
+// readBody reads a request body of at most limit bytes within timeout
+// (DefaultBodyTimeout when 0): a client sending one byte now and then would
+// otherwise hold its connection, and a descriptor, for ever. The deadline
+// is lifted once the body is in, so a slow handler is not cut off by it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) ([]byte, error) {
+	if timeout <= 0 {
+		timeout = DefaultBodyTimeout
+	}
+	rc := http.NewResponseController(w)
+	// ErrNotSupported (a recorder in tests) leaves the body unbounded in time.
+	_ = rc.SetReadDeadline(time.Now().Add(timeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	// On an error the deadline stays: net/http would otherwise wait for the
+	// rest of the body, as slowly as the client sends it, before closing.
+	return body, err
 }
