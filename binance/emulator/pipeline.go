@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/internal/httpbody"
 )
 
 // Headers the exchange reads and writes.
@@ -202,7 +202,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
-		body, err := readBody(w, r, int64(lim.MaxBodyBytes), s.opt.BodyTimeout)
+		timeout := s.opt.BodyTimeout
+		if timeout <= 0 {
+			timeout = DefaultBodyTimeout
+		}
+		body, err := httpbody.Read(w, r, int64(lim.MaxBodyBytes), timeout)
 		if err != nil {
 			q.now = s.ServerTime()
 			var mbe *http.MaxBytesError
@@ -623,24 +627,4 @@ func (s *Server) logRequest(q *reqCtx) {
 		slog.Int("status", e.HTTPStatus),
 		slog.Duration("took", e.Duration),
 	)
-}
-
-// readBody reads a request body of at most limit bytes within timeout
-// (DefaultBodyTimeout when 0): a client sending one byte now and then would
-// otherwise hold its connection, and a descriptor, for ever. The deadline
-// is lifted once the body is in, so a slow handler is not cut off by it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) ([]byte, error) {
-	if timeout <= 0 {
-		timeout = DefaultBodyTimeout
-	}
-	rc := http.NewResponseController(w)
-	// ErrNotSupported (a recorder in tests) leaves the body unbounded in time.
-	_ = rc.SetReadDeadline(time.Now().Add(timeout))
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err == nil {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
-	// On an error the deadline stays: net/http would otherwise wait for the
-	// rest of the body, as slowly as the client sends it, before closing.
-	return body, err
 }

@@ -54,6 +54,13 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultClockWait    = 3 * time.Second
 	DefaultClockSlack   = 100 * time.Millisecond
+	// DefaultBodyTimeout bounds how long a client may take to send a
+	// request body, so that slow-body clients cannot hold connections.
+	DefaultBodyTimeout = 30 * time.Second
+	// DefaultUpstreamTimeout bounds the wait for the upstream's response
+	// headers. Binance's own processing timeout is 10 s (it then answers
+	// -1007 itself); the margin lets that answer through.
+	DefaultUpstreamTimeout = 15 * time.Second
 )
 
 // Options configure New. Upstream is required.
@@ -99,6 +106,16 @@ type Options struct {
 	// MaxBodyBytes bounds a request body (default 1 MiB); a larger one is
 	// answered 413 without forwarding.
 	MaxBodyBytes int64
+	// BodyTimeout bounds the time a client may take to send its request
+	// body (default DefaultBodyTimeout); a slower client gets 400 and is
+	// disconnected.
+	BodyTimeout time.Duration
+	// UpstreamTimeout bounds the wait for the upstream's response headers
+	// (default DefaultUpstreamTimeout). When it passes, the client gets
+	// HTTP 503 with Binance's -1007 "Timeout waiting for response from
+	// backend server. Send status unknown; execution status unknown.": the
+	// request may have been executed.
+	UpstreamTimeout time.Duration
 	// InspectorAllowRemote serves /mbx/ to clients that are not on loopback
 	// (inspector.Options.AllowRemote).
 	InspectorAllowRemote bool
@@ -123,6 +140,8 @@ type Proxy struct {
 	log       *slog.Logger
 	now       func() time.Time
 	maxBody   int64
+	bodyWait  time.Duration
+	upWait    time.Duration
 	clockWait time.Duration
 	slack     time.Duration
 	strict    bool
@@ -162,6 +181,7 @@ func New(opt Options) (*Proxy, error) {
 	p := &Proxy{
 		up: up, upBase: up.Scheme + "://" + up.Host, keys: make(map[string]verify.Key, len(opt.Keys)),
 		rt: opt.Transport, log: opt.Logger, now: opt.Now, maxBody: opt.MaxBodyBytes,
+		bodyWait: opt.BodyTimeout, upWait: opt.UpstreamTimeout,
 		clockWait: opt.ClockWait, slack: opt.ClockSlack, strict: opt.SignatureMustBeLast,
 		samples: opt.ClockSamples, resync: opt.ClockResync,
 		recent: newRing(emulator.RecentSize), clocks: map[binance.Family]*famClock{},
@@ -186,6 +206,12 @@ func New(opt Options) (*Proxy, error) {
 	}
 	if p.maxBody <= 0 {
 		p.maxBody = DefaultMaxBodyBytes
+	}
+	if p.bodyWait <= 0 {
+		p.bodyWait = DefaultBodyTimeout
+	}
+	if p.upWait <= 0 {
+		p.upWait = DefaultUpstreamTimeout
 	}
 	if p.clockWait <= 0 {
 		p.clockWait = DefaultClockWait
