@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strconv"
@@ -185,9 +186,8 @@ func (p Profile) Signer(prompt func() ([]byte, error)) (sign.Signer, []string, e
 		// not turn into an Ed25519 seed, nor a PEM into something else.
 		path, field, opt = p.SecretFile, "secret_file", sign.LoadOptions{Type: sign.HMACSHA256.KeyType()}
 	}
-	if err := checkFile(path); err != nil {
-		return nil, nil, fmt.Errorf("profile %q: %s: %w", p.Name, field, err)
-	}
+	// The mode is checked on the opened file, so it is the mode of what is read.
+	opt.CheckFile = func(fi fs.FileInfo) error { return checkInfo(path, fi) }
 	l, err := sign.LoadKeyFile(path, opt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("profile %q: %s: %w", p.Name, field, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -289,9 +291,12 @@ func ParseConfig(data []byte, dir string) (Config, error) {
 			if !k.Secret.IsZero() {
 				return Config{}, configErr(fmt.Sprintf("keys[%d]", i), "both secret and secret_file are set; keep one")
 			}
-			raw, err := os.ReadFile(k.SecretFile)
+			// Opened once, mode checked on the opened file, read bounded: as
+			// creds reads a client's secret_file.
+			path := k.SecretFile
+			raw, err := sign.ReadKeyFile(path, func(fi fs.FileInfo) error { return creds.CheckPrivateFile(path, fi) })
 			if err != nil {
-				return Config{}, configErr(fmt.Sprintf("keys[%d].secret_file", i), "%v", err)
+				return Config{}, fmt.Errorf("%w: keys[%d].secret_file: %w", ErrConfig, i, err)
 			}
 			k.Secret = secret.New(bytes.TrimRight(raw, "\r\n"))
 			clear(raw)

@@ -2,8 +2,13 @@ package emulator
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mbxkit/mbx/creds"
 )
 
 // TestConfigErrorsNeverShowAValue: a secret in the wrong place (a list item
@@ -44,6 +49,41 @@ func TestConfigErrorsNeverShowAValue(t *testing.T) {
 				if strings.Contains(msg, sec[i:i+4]) {
 					t.Fatalf("error shows %q of the secret: %s", sec[i:i+4], msg)
 				}
+			}
+		})
+	}
+}
+
+// TestConfigSecretFileMode: a secret_file group or others may read is
+// refused, with the chmod that fixes it; at 0600 it is read.
+func TestConfigSecretFileMode(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		mode os.FileMode
+		says string
+	}{
+		{0o644, "chmod 600"},
+		{0o640, "chmod 600"},
+		{0o600, ""},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("secret-%o.txt", tc.mode))
+			if err := os.WriteFile(path, []byte("s3cretValue\n"), tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil { // past the umask
+				t.Fatal(err)
+			}
+			c, err := ParseConfig([]byte("keys:\n  - {api_key: k, type: hmac, secret_file: "+path+"}\n"), dir)
+			if tc.says == "" {
+				if err != nil || string(c.Keys[0].Secret.Expose()) != "s3cretValue" {
+					t.Fatalf("ParseConfig: %v", err)
+				}
+				return
+			}
+			var pe *creds.PermissionError
+			if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "keys[0].secret_file") {
+				t.Fatalf("err %v; want a permission error naming keys[0].secret_file and %q", err, tc.says)
 			}
 		})
 	}
