@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -40,24 +39,10 @@ func hungUpstream(t *testing.T) string {
 	return "http://" + ln.Addr().String()
 }
 
-func startBareProxy(t *testing.T, opt proxy.Options) string {
-	t.Helper()
-	p, err := proxy.New(opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := p.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	return base
-}
-
 // TestUpstreamTimeoutIsBinanceShaped: a hung upstream is answered, after
 // the configured wait, with HTTP 503 and Binance's -1007 body.
 func TestUpstreamTimeoutIsBinanceShaped(t *testing.T) {
-	base := startBareProxy(t, proxy.Options{Upstream: hungUpstream(t), UpstreamTimeout: 300 * time.Millisecond})
+	_, base := startProxy(t, proxy.Options{Upstream: hungUpstream(t), UpstreamTimeout: 300 * time.Millisecond})
 	hc := &http.Client{Timeout: 10 * time.Second}
 	start := time.Now()
 	resp, err := hc.Get(base + "/api/v3/ping")
@@ -82,7 +67,7 @@ func TestUpstreamTimeoutIsBinanceShaped(t *testing.T) {
 // TestProxySlowBodyIsCutOff: a client sending its body one byte every 2 s
 // is answered and disconnected after the configured body timeout.
 func TestProxySlowBodyIsCutOff(t *testing.T) {
-	base := startBareProxy(t, proxy.Options{Upstream: hungUpstream(t), BodyTimeout: 300 * time.Millisecond})
+	_, base := startProxy(t, proxy.Options{Upstream: hungUpstream(t), BodyTimeout: 300 * time.Millisecond})
 	got, held := testenv.SlowBody(t, strings.TrimPrefix(base, "http://"), "/api/v3/order")
 	if held {
 		t.Fatalf("connection still open after 10 s of slow body: %q", got)

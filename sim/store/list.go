@@ -145,9 +145,14 @@ func (s *Store) CancelProductOrders(ctx context.Context, account, symbol, produc
 		return nil, fmt.Errorf("store: %s: %w", op, badInput("product", "must be %q or %q", ProductSpot, ProductFutures))
 	}
 	q := `SELECT ` + orderCols + ` FROM orders WHERE account = ? AND ` + openStatuses + ` AND symbol = ? AND product = ? ORDER BY id`
+	return s.cancelAll(ctx, op, now, q, account, symbol, product)
+}
+
+// cancelAll cancels the orders query selects, in one transaction.
+func (s *Store) cancelAll(ctx context.Context, op string, now time.Time, query string, args ...any) ([]Order, error) {
 	out := []Order{}
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		rows, err := queryOrders(ctx, tx, q, account, symbol, product)
+		rows, err := queryOrders(ctx, tx, query, args...)
 		if err != nil {
 			return err
 		}

@@ -638,25 +638,7 @@ func (s *Store) CancelOpenOrders(ctx context.Context, account, symbol string, no
 		return nil, fmt.Errorf("store: %s: %w", op, badInput("now", "the cancel time must be set"))
 	}
 	q, args := openOrdersQuery(account, symbol)
-	out := []Order{}
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		rows, err := queryOrders(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			o, err := cancel(ctx, tx, r, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.cancelAll(ctx, op, now, q, args...)
 }
 
 func isOpen(status string) bool { return status == StatusNew || status == StatusPartiallyFilled }
