@@ -36,6 +36,13 @@ func (w *window) used(now time.Time, interval time.Duration) int {
 	return w.n
 }
 
+// over reports that the window ended before now's window began. A window
+// later than now (a request that read the clock after the sweeper did)
+// is not over.
+func (w *window) over(now time.Time, interval time.Duration) bool {
+	return w.start.Before(now.Truncate(interval))
+}
+
 func windowEnd(now time.Time, interval time.Duration) time.Time {
 	return now.Truncate(interval).Add(interval)
 }
@@ -103,7 +110,7 @@ const (
 // idle reports that forgetting st changes no answer: its windows are over,
 // it has no Retry-After or ban in force and no recent offence.
 func (st *ipState) idle(now time.Time) bool {
-	return st.weight.used(now, time.Minute) == 0 && st.raw.used(now, 5*time.Minute) == 0 &&
+	return st.weight.over(now, time.Minute) && st.raw.over(now, 5*time.Minute) &&
 		!now.Before(st.retryUntil) && !now.Before(st.banUntil) &&
 		(st.offences == 0 || !now.Before(st.banUntil.Add(offenceMemory)))
 }
@@ -138,7 +145,7 @@ func (l *limiter) prune(now time.Time) {
 		}
 	}
 	for k, w := range l.sapi {
-		if w.used(now, time.Minute) == 0 || len(l.sapi) >= 2*maxTrackedIPs {
+		if w.over(now, time.Minute) || len(l.sapi) >= 2*maxTrackedIPs {
 			delete(l.sapi, k)
 		}
 	}

@@ -56,3 +56,15 @@ func TestLimiterCapsAFlood(t *testing.T) {
 		t.Fatalf("%d addresses tracked, want at most %d", n, maxTrackedIPs)
 	}
 }
+
+// TestLimiterSweepKeepsLaterWindows: a sweep run with a clock reading older
+// than a request's (the two raced for the lock) keeps that request's count.
+func TestLimiterSweepKeepsLaterWindows(t *testing.T) {
+	l := newLimiter(DefaultLimits())
+	later := time.Date(2026, 3, 4, 12, 1, 0, 200e6, time.UTC)
+	l.admit(groupSpot, "192.0.2.1", 5, later)
+	l.admit(groupSpot, "192.0.2.2", 1, later.Add(-time.Second)) // sweeps: its clock is behind the last sweep
+	if got := l.usedWeight(groupSpot, "192.0.2.1", later); got != 5 {
+		t.Fatalf("weight after the sweep = %d, want 5", got)
+	}
+}
