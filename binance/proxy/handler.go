@@ -20,11 +20,11 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/internal/httpbody"
+	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/secret"
 )
 

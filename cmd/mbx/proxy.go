@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/binance/proxy"
+	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
