@@ -73,6 +73,13 @@ func checkFile(path string) error {
 	return checkInfo(path, fi)
 }
 
+// CheckPrivateFile refuses an opened file (fi from its Stat) that is not a
+// regular file, or that group or others may access (*PermissionError, with
+// the chmod that fixes it), as ssh refuses such a private key. Servers that
+// read secret files (mbx serve's secret_file) use it through
+// sign.ReadKeyFile.
+func CheckPrivateFile(path string, fi fs.FileInfo) error { return checkInfo(path, fi) }
+
 func checkInfo(path string, fi fs.FileInfo) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file", path)

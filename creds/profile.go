@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
@@ -155,20 +155,10 @@ func (s PassphraseSource) String() string {
 	return "prompt"
 }
 
-// MaskKey shows an API key as its first 4 and last 4 characters around "…".
-// A key shorter than 12 characters shows nothing but "…", since 8 of it would
-// be most of it.
-func MaskKey(k string) string {
-	if k == "" {
-		return ""
-	}
-	n := utf8.RuneCountInString(k)
-	if n < 12 {
-		return "…"
-	}
-	r := []rune(k)
-	return string(r[:4]) + "…" + string(r[n-4:])
-}
+// MaskKey shows an API key masked by the one rule of [secret.MaskKey]:
+// first 4 and last 4 characters around "…", only "…" for a key shorter
+// than 12 characters.
+func MaskKey(k string) string { return secret.MaskKey(k) }
 
 // Signer parses the profile's key once and returns a signer for it, with
 // warnings about how the key was stored (e.g. a trailing newline that was
@@ -201,9 +191,8 @@ func (p Profile) Signer(prompt func() ([]byte, error)) (sign.Signer, []string, e
 		// not turn into an Ed25519 seed, nor a PEM into something else.
 		path, field, opt = p.SecretFile, "secret_file", sign.LoadOptions{Type: sign.HMACSHA256.KeyType()}
 	}
-	if err := checkFile(path); err != nil {
-		return nil, nil, fmt.Errorf("profile %q: %s: %w", p.Name, field, err)
-	}
+	// The mode is checked on the opened file, so it is the mode of what is read.
+	opt.CheckFile = func(fi fs.FileInfo) error { return checkInfo(path, fi) }
 	l, err := sign.LoadKeyFile(path, opt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("profile %q: %s: %w", p.Name, field, err)

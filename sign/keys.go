@@ -11,6 +11,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"unicode"
@@ -36,6 +38,9 @@ type LoadOptions struct {
 	Passphrase func() ([]byte, error)
 	// Type forces a key type ("hmac", "rsa", "ed25519"); empty detects it.
 	Type string
+	// CheckFile, when set, checks the opened key file before LoadKeyFile
+	// reads it (creds refuses a file group or others may read).
+	CheckFile func(fs.FileInfo) error
 }
 
 // Loaded is a parsed key with any warnings about how it was written.
@@ -44,10 +49,66 @@ type Loaded struct {
 	Warnings []string
 }
 
-// LoadKeyFile reads a key file and parses it with ParseKey. The path appears
-// in errors; the contents never do.
+// MaxKeyFileBytes bounds what ReadKeyFile reads: an RSA-4096 PEM is about
+// 3.3 KB, an encrypted one a little more; a larger file is not a key.
+const MaxKeyFileBytes = 64 << 10
+
+// ErrKeyFileTooLarge: a key or secret file is larger than MaxKeyFileBytes.
+var ErrKeyFileTooLarge = errors.New("key file too large")
+
+// ReadKeyFile reads a key or secret file safely: a path that is not a
+// regular file (a FIFO, a device such as /dev/zero, a directory) is refused
+// before it is opened, the file is opened once, the opened file is checked
+// again (fstat: still a regular file, the same file as checked, and check,
+// when given, e.g. a mode check, sees exactly what is read) and at most
+// MaxKeyFileBytes are read; a larger file is ErrKeyFileTooLarge, naming the
+// file and the limit. The path appears in errors; the contents never do.
+func ReadKeyFile(path string, check func(fs.FileInfo) error) ([]byte, error) {
+	pre, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !pre.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); give the key file itself", path, pre.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() || !os.SameFile(pre, fi) {
+		return nil, fmt.Errorf("%s changed while it was opened; try again", path)
+	}
+	if check != nil {
+		if err := check(fi); err != nil {
+			return nil, err
+		}
+	}
+	if fi.Size() > MaxKeyFileBytes {
+		return nil, fmt.Errorf("%w: %s has %d bytes, more than the limit of %d (64 KiB): is this the right file?", ErrKeyFileTooLarge, path, fi.Size(), MaxKeyFileBytes)
+	}
+	// The size can grow after the fstat: the read is bounded all the same.
+	data, err := io.ReadAll(io.LimitReader(f, MaxKeyFileBytes+1))
+	if err != nil {
+		clear(data)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > MaxKeyFileBytes {
+		clear(data)
+		return nil, fmt.Errorf("%w: %s is larger than the limit of %d bytes (64 KiB): is this the right file?", ErrKeyFileTooLarge, path, MaxKeyFileBytes)
+	}
+	return data, nil
+}
+
+// LoadKeyFile reads a key file with ReadKeyFile (opt.CheckFile checks the
+// opened file) and parses it with ParseKey. The path appears in errors; the
+// contents never do.
 func LoadKeyFile(path string, opt LoadOptions) (Loaded, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadKeyFile(path, opt.CheckFile)
 	if err != nil {
 		return Loaded{}, fmt.Errorf("reading key file: %w", err)
 	}

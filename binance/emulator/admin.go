@@ -6,16 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/mbxkit/mbx/secret"
 )
 
 // The admin API, under /mbx/admin/, answers only loopback clients (403
-// otherwise). Bodies and answers are JSON; errors are {"error": "..."}.
+// otherwise), and only requests a web page cannot forge (see adminGuard):
+// a Host that is a loopback name or address, no Origin but the exchange's
+// own, and Content-Type application/json on every request that changes
+// state. Bodies and answers are JSON; errors are {"error": "..."}; API keys
+// in recent entries are masked (secret.MaskKey).
 //
 //	GET    /mbx/admin/state          {"serverTime":ms,"clockSkew":"3s","latency":"0s","faults":[...],"keys":[...]}
 //	POST   /mbx/admin/clock          {"skew":"-3s"}                 -> state
@@ -85,6 +95,10 @@ func parseDuration(name, v string) (time.Duration, error) {
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	if ip, _ := remoteAddr(r); !ip.IsLoopback() {
 		adminError(w, http.StatusForbidden, "the admin API answers loopback clients only")
+		return
+	}
+	if status, msg := adminGuard(r); status != 0 {
+		adminError(w, status, "%s", msg)
 		return
 	}
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/mbx/admin"), "/")
@@ -205,7 +219,7 @@ func (s *Server) adminRecent(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusNotFound, "request %d is not among the last %d", id, RecentSize)
 			return
 		}
-		adminJSON(w, http.StatusOK, []Entry{e})
+		adminJSON(w, http.StatusOK, []Entry{maskEntry(e)})
 		return
 	}
 	limit := RecentSize
@@ -220,7 +234,61 @@ func (s *Server) adminRecent(w http.ResponseWriter, r *http.Request) {
 	all := s.Recent()
 	out := make([]Entry, 0, min(limit, len(all)))
 	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, all[i])
+		out = append(out, maskEntry(all[i]))
 	}
 	adminJSON(w, http.StatusOK, out)
+}
+
+// adminGuard refuses what a hostile web page can send to a loopback server:
+// a Host that is not loopback (DNS rebinding: the page's own name resolved
+// to 127.0.0.1), an Origin other than the exchange's own (a cross-site
+// fetch or form), and a state-changing request without a JSON content type
+// (a form or text/plain POST needs no CORS preflight; application/json does,
+// and the admin API answers no preflight). It returns 0 when the request
+// may proceed.
+func adminGuard(r *http.Request) (int, string) {
+	if !loopbackHost(r.Host) {
+		return http.StatusForbidden, "the admin API answers requests addressed to localhost, 127.0.0.0/8 or [::1] only (Host is not a loopback name or address)"
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, r.Host) {
+			return http.StatusForbidden, "the admin API refuses cross-origin requests (the Origin header is not this exchange)"
+		}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return 0, ""
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return http.StatusUnsupportedMediaType, "send Content-Type: application/json with every admin request that changes state"
+	}
+	return 0, ""
+}
+
+// loopbackHost reports whether a Host header (host or host:port) names the
+// loopback interface: localhost, an address in 127.0.0.0/8 or ::1.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
+}
+
+// maskEntry masks the API key of a recent entry, as the inspector does.
+// The account is named after the key unless the config names it.
+func maskEntry(e Entry) Entry {
+	if e.Account == e.APIKey {
+		e.Account = secret.MaskKey(e.Account)
+	}
+	e.APIKey = secret.MaskKey(e.APIKey)
+	return e
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -289,9 +292,12 @@ func ParseConfig(data []byte, dir string) (Config, error) {
 			if !k.Secret.IsZero() {
 				return Config{}, configErr(fmt.Sprintf("keys[%d]", i), "both secret and secret_file are set; keep one")
 			}
-			raw, err := os.ReadFile(k.SecretFile)
+			// Opened once, mode checked on the opened file, read bounded: as
+			// creds reads a client's secret_file.
+			path := k.SecretFile
+			raw, err := sign.ReadKeyFile(path, func(fi fs.FileInfo) error { return creds.CheckPrivateFile(path, fi) })
 			if err != nil {
-				return Config{}, configErr(fmt.Sprintf("keys[%d].secret_file", i), "%v", err)
+				return Config{}, fmt.Errorf("%w: keys[%d].secret_file: %w", ErrConfig, i, err)
 			}
 			k.Secret = secret.New(bytes.TrimRight(raw, "\r\n"))
 			clear(raw)
@@ -310,29 +316,155 @@ func ParseConfig(data []byte, dir string) (Config, error) {
 	return c, nil
 }
 
-// explainYAMLError names the field of each line yaml.v3 complains about,
-// and says how to write a duration, which its own message does not.
+// explainYAMLError rewrites yaml.v3's errors so that they name the line
+// and the field but never a value: yaml.v3 quotes the offending value
+// ("cannot unmarshal !!str `NhqPt...` into int"), and the value may be the
+// secret, written one line off or as a list. Each message is rebuilt from
+// the line number, the field path found in the document and the kinds
+// involved; nothing of the text between the user's quotes survives.
 func explainYAMLError(data []byte, err error) string {
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root) // best effort: the path is a help, not a need
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return err.Error()
+		return scrubYAMLMessage(err.Error())
 	}
-	lines := strings.Split(string(data), "\n")
 	out := make([]string, 0, len(te.Errors))
 	for _, msg := range te.Errors {
 		var n int
-		if _, scanErr := fmt.Sscanf(msg, "line %d:", &n); scanErr == nil && n >= 1 && n <= len(lines) {
-			key, _, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[n-1]), "- ")), ":")
-			if key != "" {
-				msg = strings.Replace(msg, fmt.Sprintf("line %d:", n), fmt.Sprintf("line %d (%s):", n, key), 1)
-			}
+		if _, scanErr := fmt.Sscanf(msg, "line %d:", &n); scanErr != nil {
+			out = append(out, scrubYAMLMessage(msg))
+			continue
 		}
-		if strings.Contains(msg, "time.Duration") {
-			msg += "; write a duration such as 2m, 90s, 1500ms or 1h30m"
+		where := fmt.Sprintf("line %d", n)
+		if path := yamlPathAt(&root, n); path != "" {
+			where += " (" + path + ")"
 		}
-		out = append(out, msg)
+		out = append(out, where+": "+describeYAMLTypeError(msg))
 	}
 	return strings.Join(out, "; ")
+}
+
+// yamlUnmarshalRE matches yaml.v3's "cannot unmarshal !!tag [`value`] into type".
+var yamlUnmarshalRE = regexp.MustCompile("cannot unmarshal !!([a-z]+)(?: `[^\\n]*`)? into (\\S+)")
+
+// yamlFieldRE matches yaml.v3's "field NAME not found in type T".
+var yamlFieldRE = regexp.MustCompile(`field (.*) not found in type`)
+
+// safeFieldName is what an unknown field name must look like to be shown:
+// a misspelt field name, not a secret pasted as a key.
+var safeFieldName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+func describeYAMLTypeError(msg string) string {
+	if m := yamlUnmarshalRE.FindStringSubmatch(msg); m != nil {
+		got := map[string]string{"seq": "a list", "map": "a mapping", "str": "a text", "int": "a number",
+			"float": "a number", "bool": "true/false", "null": "nothing"}[m[1]]
+		if got == "" {
+			got = "a value of the wrong kind"
+		}
+		want := m[2]
+		switch {
+		case want == "time.Duration":
+			return got + " where a duration belongs; write a duration such as 2m, 90s, 1500ms or 1h30m"
+		case strings.HasPrefix(want, "[]"):
+			want = "a list"
+		case strings.HasPrefix(want, "map["):
+			want = "a mapping"
+		case want == "string":
+			want = "a single text"
+		case strings.HasPrefix(want, "int") || strings.HasPrefix(want, "uint") || strings.HasPrefix(want, "float"):
+			want = "a number"
+		case want == "bool":
+			want = "true or false"
+		default:
+			want = "a " + strings.TrimPrefix(want, "emulator.")
+		}
+		return got + " where " + want + " belongs (the value is not shown: it may be a secret)"
+	}
+	if m := yamlFieldRE.FindStringSubmatch(msg); m != nil {
+		if safeFieldName.MatchString(m[1]) {
+			return "unknown field " + m[1]
+		}
+		return "unknown field (its name is not shown: it may be a secret)"
+	}
+	if strings.Contains(msg, "already set in map") {
+		return "a field is given twice"
+	}
+	return "value of the wrong kind (not shown: it may be a secret)"
+}
+
+// scrubYAMLMessage removes every quoted part of a yaml.v3 syntax error.
+func scrubYAMLMessage(msg string) string {
+	var b strings.Builder
+	var quote rune
+	for _, r := range msg {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+				b.WriteString("…")
+			}
+		case r == '`' || r == '"' || r == '\'':
+			quote = r
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if quote != 0 {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+// yamlPathAt returns the path (keys[0].secret) of the innermost field whose
+// value spans line, naming map keys only when they look like field or asset
+// names.
+func yamlPathAt(n *yaml.Node, line int) string {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	var path strings.Builder
+	for {
+		found := false
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Line <= line && line <= lastLine(v) {
+					if path.Len() > 0 {
+						path.WriteByte('.')
+					}
+					if utf8.RuneCountInString(k.Value) <= 24 && !strings.ContainsAny(k.Value, " \t\n") {
+						path.WriteString(k.Value)
+					} else {
+						path.WriteString("…")
+					}
+					n, found = v, true
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			for i, v := range n.Content {
+				if v.Line <= line && line <= lastLine(v) {
+					fmt.Fprintf(&path, "[%d]", i)
+					n, found = v, true
+					break
+				}
+			}
+		}
+		if !found {
+			return path.String()
+		}
+	}
+}
+
+// lastLine is the last line a node's subtree starts a node on.
+func lastLine(n *yaml.Node) int {
+	last := n.Line
+	for _, c := range n.Content {
+		last = max(last, lastLine(c))
+	}
+	return last
 }
 
 // Validate checks the configuration; each error names the field and the fix.
@@ -434,7 +566,8 @@ func compileKey(i int, k KeyConfig) (*apiKey, error) {
 	}
 	alg, err := sign.ParseKeyType(k.Type)
 	if err != nil {
-		return nil, configErr(field("type"), "%v", err)
+		// Not the value: a secret pasted one line off would show.
+		return nil, configErr(field("type"), "unknown key type; want hmac, rsa or ed25519")
 	}
 	out := &apiKey{cfg: k, alg: alg, account: k.Account}
 	if out.account == "" {
@@ -479,28 +612,32 @@ func compileKey(i int, k KeyConfig) (*apiKey, error) {
 	}
 	for j, p := range k.Permissions {
 		if !slices.Contains(knownPermissions(), p) {
-			return nil, configErr(fmt.Sprintf("keys[%d].permissions[%d]", i, j), "unknown permission %q; use %s", p, strings.Join(knownPermissions(), ", "))
+			return nil, configErr(fmt.Sprintf("keys[%d].permissions[%d]", i, j), "unknown permission (not shown); use %s", strings.Join(knownPermissions(), ", "))
 		}
 	}
 	out.perms.set(k.Permissions)
 	for j, a := range k.IPWhitelist {
 		pfx, err := parsePrefix(a)
 		if err != nil {
-			return nil, configErr(fmt.Sprintf("keys[%d].ip_whitelist[%d]", i, j), "%q is not an IP address or CIDR prefix (e.g. 127.0.0.1 or 10.0.0.0/8)", a)
+			return nil, configErr(fmt.Sprintf("keys[%d].ip_whitelist[%d]", i, j), "not an IP address or CIDR prefix (e.g. 127.0.0.1 or 10.0.0.0/8)")
 		}
 		out.nets = append(out.nets, pfx)
 	}
 	for asset, amt := range k.Balances {
 		if asset == "" || !utf8.ValidString(asset) || strings.ContainsAny(asset, " \t\r\n") {
-			return nil, configErr(field("balances"), "asset name %q must be non-empty UTF-8 without spaces", asset)
+			return nil, configErr(field("balances"), "an asset name is empty, not UTF-8 or has spaces; write e.g. BTC")
 		}
 		d, err := decimal.NewFromString(amt)
 		if err != nil || d.IsNegative() {
-			return nil, configErr(field("balances."+asset), "%q must be a non-negative decimal such as \"10000\" or \"0.5\"", amt)
+			name := asset
+			if utf8.RuneCountInString(name) > 24 { // not a name but something pasted, maybe a secret
+				name = "…"
+			}
+			return nil, configErr(field("balances."+name), "must be a non-negative decimal such as \"10000\" or \"0.5\"")
 		}
 	}
 	if e := k.Email; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " \t\r\n")) {
-		return nil, configErr(field("email"), "%q is not an e-mail address", e)
+		return nil, configErr(field("email"), "not an e-mail address (e.g. me@example.com)")
 	}
 	return out, nil
 }

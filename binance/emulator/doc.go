@@ -38,7 +38,9 @@
 // DELETE /fapi/v1/order. Also /metrics (Prometheus, the exchange's own
 // registry) and, for loopback clients only, the admin API under
 // /mbx/admin/ (state, clock, latency, faults, price, reset, counters,
-// limits/reset, recent; see admin.go). Options.Inspector is served at /mbx/.
+// limits/reset, recent; see admin.go), which also requires a loopback Host,
+// no foreign Origin and Content-Type application/json on writes, so that a
+// web page cannot drive it. Options.Inspector is served at /mbx/.
 //
 // # State
 //

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/mbxkit/mbx/internal/testenv"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mbxkit/mbx/internal/testenv"
 
 	"github.com/shopspring/decimal"
 
@@ -263,6 +264,9 @@ func (e *exchange) admin(method, path, body string) answer {
 	req, err := http.NewRequest(method, e.base+"/mbx/admin"+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	return e.do(req)
 }

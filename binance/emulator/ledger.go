@@ -103,6 +103,11 @@ func (l *ledger) CancelOpenOrders(ctx context.Context, account, symbol string, n
 	return l.Store.CancelOpenOrders(ctx, account, symbol, now)
 }
 
+func (l *ledger) CancelProductOrders(ctx context.Context, account, symbol, product string, now time.Time) ([]store.Order, error) {
+	defer l.changed()
+	return l.Store.CancelProductOrders(ctx, account, symbol, product, now)
+}
+
 func (l *ledger) Debit(ctx context.Context, account, asset string, amount decimal.Decimal, kind, ref string) (int64, error) {
 	defer l.changed()
 	return l.Store.Debit(ctx, account, asset, amount, kind, ref)
@@ -111,6 +116,11 @@ func (l *ledger) Debit(ctx context.Context, account, asset string, amount decima
 func (l *ledger) Credit(ctx context.Context, account, asset string, amount decimal.Decimal, kind, ref string) (int64, error) {
 	defer l.changed()
 	return l.Store.Credit(ctx, account, asset, amount, kind, ref)
+}
+
+func (l *ledger) Transfer(ctx context.Context, from, to, asset string, amount decimal.Decimal, ref string) (int64, error) {
+	defer l.changed()
+	return l.Store.Transfer(ctx, from, to, asset, amount, ref)
 }
 
 func (l *ledger) SetPrice(ctx context.Context, m store.Market, now time.Time) ([]store.Order, error) {

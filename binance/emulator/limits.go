@@ -36,6 +36,13 @@ func (w *window) used(now time.Time, interval time.Duration) int {
 	return w.n
 }
 
+// over reports that the window ended before now's window began. A window
+// later than now (a request that read the clock after the sweeper did)
+// is not over.
+func (w *window) over(now time.Time, interval time.Duration) bool {
+	return w.start.Before(now.Truncate(interval))
+}
+
 func windowEnd(now time.Time, interval time.Duration) time.Time {
 	return now.Truncate(interval).Add(interval)
 }
@@ -85,6 +92,63 @@ type limiter struct {
 	ips    map[group]map[string]*ipState
 	sapi   map[string]*window // "ip|<ip>|<endpoint>" or "uid|<account>|<endpoint>"
 	orders map[group]map[string]*orderState
+	// lastSweep is when prune last dropped idle per-IP state.
+	lastSweep time.Time
+}
+
+// Bounds of the per-IP state. An address is forgotten once nothing about
+// it matters any more (see idle); sweeps run at most once per sweepEvery,
+// and at once when a group tracks maxTrackedIPs addresses.
+const (
+	sweepEvery    = time.Minute
+	maxTrackedIPs = 1 << 16
+	// offenceMemory is how long an address's bans are remembered after the
+	// last one ends, so that a repeat offender's next ban is longer.
+	offenceMemory = 24 * time.Hour
+)
+
+// idle reports that forgetting st changes no answer: its windows are over,
+// it has no Retry-After or ban in force and no recent offence.
+func (st *ipState) idle(now time.Time) bool {
+	return st.weight.over(now, time.Minute) && st.raw.over(now, 5*time.Minute) &&
+		!now.Before(st.retryUntil) && !now.Before(st.banUntil) &&
+		(st.offences == 0 || !now.Before(st.banUntil.Add(offenceMemory)))
+}
+
+// prune drops idle per-IP and per-/sapi-endpoint state, so that the maps
+// stay bounded however many addresses come and go. Past maxTrackedIPs
+// after a sweep (a flood of addresses within one minute), it also drops
+// addresses that are not banned, then any: a bound on memory matters more
+// than one address's count. l.mu is held.
+func (l *limiter) prune(now time.Time) {
+	full := len(l.ips[groupSpot]) >= maxTrackedIPs || len(l.ips[groupFutures]) >= maxTrackedIPs || len(l.sapi) >= 2*maxTrackedIPs
+	// A clock set back (admin clock skew) must not stop the sweeps.
+	if !full && now.Before(l.lastSweep.Add(sweepEvery)) && !now.Before(l.lastSweep) {
+		return
+	}
+	l.lastSweep = now
+	for _, m := range l.ips {
+		for ip, st := range m {
+			if st.idle(now) {
+				delete(m, ip)
+			}
+		}
+		for _, keepBanned := range []bool{true, false} {
+			for ip, st := range m {
+				if len(m) < maxTrackedIPs*3/4 {
+					break
+				}
+				if !keepBanned || !now.Before(st.banUntil) {
+					delete(m, ip)
+				}
+			}
+		}
+	}
+	for k, w := range l.sapi {
+		if w.over(now, time.Minute) || len(l.sapi) >= 2*maxTrackedIPs {
+			delete(l.sapi, k)
+		}
+	}
 }
 
 func newLimiter(l Limits) *limiter {
@@ -150,6 +214,7 @@ func (l *limiter) banCheck(st *ipState, now time.Time) (admission, bool) {
 func (l *limiter) admit(g group, ip string, weight int, now time.Time) admission {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.prune(now)
 	st := l.ipState(g, ip)
 	if a, banned := l.banCheck(st, now); banned {
 		a.used = st.weight.used(now, time.Minute)
@@ -176,6 +241,7 @@ func (l *limiter) admit(g group, ip string, weight int, now time.Time) admission
 func (l *limiter) admitSAPI(ip, account, endpoint string, ipWeight, uidWeight int, now time.Time) (a admission, ipUsed, uidUsed int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.prune(now)
 	st := l.ipState(groupSpot, ip)
 	if a, banned := l.banCheck(st, now); banned {
 		return a, l.sapiUsed("ip|"+ip+"|"+endpoint, now), l.sapiUsed("uid|"+account+"|"+endpoint, now)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/internal/httpbody"
 	"github.com/mbxkit/mbx/sim/inspector"
 )
 
@@ -201,7 +201,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(lim.MaxBodyBytes)))
+		timeout := s.opt.BodyTimeout
+		if timeout <= 0 {
+			timeout = DefaultBodyTimeout
+		}
+		body, err := httpbody.Read(w, r, int64(lim.MaxBodyBytes), timeout)
 		if err != nil {
 			q.now = s.ServerTime()
 			var mbe *http.MaxBytesError

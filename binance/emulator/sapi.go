@@ -10,8 +10,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/sim/store"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 // keyCreateTime is what apiRestrictions reports as the keys' creation
@@ -135,17 +135,11 @@ func (q *reqCtx) universalTransfer() (any, *verify.Rejection) {
 	if hasCID {
 		ref += " " + cid
 	}
-	id, err := s.store.Debit(ctx, from, asset, amount, "transfer_out", ref)
+	// One transaction: a crash between a debit and a credit would lose funds.
+	id, err := s.store.Transfer(ctx, from, to, asset, amount, ref)
 	if err != nil {
 		if errors.Is(err, store.ErrInsufficientBalance) {
 			return nil, balanceLow(err)
-		}
-		return nil, internalError(err)
-	}
-	if _, err := s.store.Credit(ctx, to, asset, amount, "transfer_in", ref); err != nil {
-		// Put the funds back rather than lose them.
-		if _, err2 := s.store.Credit(ctx, from, asset, amount, "transfer_revert", ref); err2 != nil {
-			s.log.Error("universalTransfer: could not revert debit", "account", from, "asset", asset, "amount", amount.String(), "err", err2)
 		}
 		return nil, internalError(err)
 	}

@@ -37,7 +37,15 @@ type Options struct {
 	// Inspector, when set, is served at /mbx/ (the admin API under
 	// /mbx/admin/ stays the exchange's).
 	Inspector http.Handler
+	// BodyTimeout bounds the time a client may take to send a request body
+	// (real time, from the end of the headers); a slower client gets 400
+	// and its connection is closed. 0 means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 }
+
+// DefaultBodyTimeout is Options.BodyTimeout when unset: ample for a 1 MiB
+// body on any link, short enough that slow-body clients cannot pile up.
+const DefaultBodyTimeout = 30 * time.Second
 
 // Server is the local exchange. It is safe for concurrent use.
 type Server struct {

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/sim/store"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 type empty struct{}
@@ -508,22 +507,16 @@ func (q *reqCtx) cancelOpenOrders() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	orders, rej := q.openSpotOrders(sy)
-	if rej != nil {
-		return nil, rej
+	// One transaction for all of them: a crash cancels every order or none.
+	orders, err := q.s.store.CancelProductOrders(context.WithoutCancel(q.ctx), q.key.account, sy.name, store.ProductSpot, q.now)
+	if err != nil {
+		return nil, internalError(err)
 	}
 	if len(orders) == 0 {
 		return nil, unknownOrder()
 	}
 	out := make([]spotCancelJSON, 0, len(orders))
-	for _, o := range orders {
-		c, err := q.s.store.CancelOrder(context.WithoutCancel(q.ctx), q.key.account, sy.name, o.OrderID, "", q.now)
-		if err != nil {
-			if isUnknown(err) {
-				continue // filled or canceled meanwhile
-			}
-			return nil, internalError(err)
-		}
+	for _, c := range orders {
 		out = append(out, spotCancelView(c, newClientID(), q.now, q.unit))
 	}
 	return out, nil
@@ -594,32 +587,31 @@ func (q *reqCtx) allOrders() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	sy, fromID, hasFrom, start, end, limit := lq.sy, lq.fromID, lq.hasFrom, lq.start, lq.end, lq.limit
-	all, err := q.s.store.AllOrders(q.ctx, q.key.account, sy.name, store.MaxLimit)
+	// Every filter goes to SQL with the limit, so any order can be reached.
+	all, err := q.s.store.ListOrders(q.ctx, q.key.account, lq.storeQuery(0))
 	if err != nil {
 		return nil, internalError(err)
 	}
 	out := make([]spotOrderJSON, 0, len(all))
 	for _, o := range all {
-		t := o.Time.UnixMilli()
-		if o.Product != store.ProductSpot || (hasFrom && o.OrderID < fromID) || t < start || t > end {
-			continue
-		}
 		out = append(out, spotOrderView(o, q.unit))
 	}
-	return clipList(out, limit, hasFrom), nil
+	return out, nil
 }
 
-// clipList keeps limit items: the first ones when paging forward from an
-// id, else the most recent.
-func clipList[T any](items []T, limit int, fromStart bool) []T {
-	if len(items) <= limit {
-		return items
+// storeQuery is the store's form of the list query, spot only.
+func (l listQuery) storeQuery(orderID int64) store.ListQuery {
+	sq := store.ListQuery{Symbol: l.sy.name, Product: store.ProductSpot, OrderID: orderID, Limit: l.limit}
+	if l.hasFrom {
+		sq.FromID = max(l.fromID, 1) // ids start at 1: from any id below is from the first
 	}
-	if fromStart {
-		return items[:limit]
+	if l.start > 0 {
+		sq.Start = time.UnixMilli(l.start)
 	}
-	return items[len(items)-limit:]
+	if l.end != 1<<63-1 {
+		sq.End = time.UnixMilli(l.end)
+	}
+	return sq
 }
 
 type tradeJSON struct {
@@ -647,23 +639,20 @@ func (q *reqCtx) myTrades() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	sy, fromID, hasFrom, start, end, limit := lq.sy, lq.fromID, lq.hasFrom, lq.start, lq.end, lq.limit
-	trades, err := q.s.store.Trades(q.ctx, q.key.account, sy.name, store.MaxLimit)
+	if hasOrder && orderID < 1 {
+		return []tradeJSON{}, nil
+	}
+	trades, err := q.s.store.ListTrades(q.ctx, q.key.account, lq.storeQuery(orderID))
 	if err != nil {
 		return nil, internalError(err)
 	}
 	out := make([]tradeJSON, 0, len(trades))
 	for _, t := range trades {
-		ms := t.Time.UnixMilli()
-		if t.Product != store.ProductSpot || (hasOrder && t.OrderID != orderID) || (hasFrom && t.ID < fromID) || ms < start || ms > end {
-			continue
-		}
 		out = append(out, tradeJSON{Symbol: t.Symbol, ID: t.ID, OrderID: t.OrderID, OrderListID: -1,
 			Price: f8(t.Price), Qty: f8(t.Qty), QuoteQty: f8(t.QuoteQty), Commission: f8(t.Commission),
 			CommissionAsset: t.CommissionAsset, Time: q.unit.stamp(t.Time), IsBuyer: t.IsBuyer, IsMaker: t.IsMaker, IsBestMatch: true})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return clipList(out, limit, hasFrom), nil
+	return out, nil
 }
 
 type orderLimitJSON struct {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -334,6 +336,12 @@ func (c *wsConn) keepAlive(ctx context.Context) {
 func (c *wsConn) write(ctx context.Context, frame []byte) {
 	wctx, cancel := context.WithTimeout(ctx, wsWriteWait)
 	defer cancel()
+	if !utf8.Valid(frame) {
+		// Never an invalid text frame (RFC 6455 §5.6), whatever a request
+		// carried: invalid bytes only occur inside JSON strings, so U+FFFD
+		// in their place keeps the JSON valid.
+		frame = bytes.ToValidUTF8(frame, []byte("\uFFFD"))
+	}
 	if err := c.ws.Write(wctx, websocket.MessageText, frame); err != nil && !errors.Is(err, context.Canceled) {
 		c.s.log.Debug("ws write", "ip", c.ipStr, "err", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
@@ -98,6 +99,11 @@ func parseWSFrame(data []byte) (*wsRequest, *verify.Rejection) {
 		return invalid(err)
 	}
 	req.id = buf.Bytes()
+	if !utf8.Valid(req.id) {
+		// Echoed in a text frame, which must be UTF-8 (RFC 6455 §5.6):
+		// decoding turns each invalid byte into U+FFFD.
+		req.id = validUTF8ID(req.id)
+	}
 
 	if len(methodRaw) == 0 || methodRaw[0] != '"' || json.Unmarshal(methodRaw, &req.method) != nil || req.method == "" {
 		return req, frameError(codes.MandatoryParamEmpty, fmt.Sprintf(codes.MsgMandatoryFmt, "method"), "the request has no method (a non-empty string)")
@@ -215,4 +221,21 @@ func encodeResult(v any) (json.RawMessage, error) {
 		return json.RawMessage(pre), nil
 	}
 	return json.Marshal(v)
+}
+
+// validUTF8ID re-encodes a string id holding invalid UTF-8 with U+FFFD in
+// place of each invalid byte. Only strings can hold such bytes; anything
+// else that does not decode becomes null.
+func validUTF8ID(raw json.RawMessage) json.RawMessage {
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		return json.RawMessage(jsonNull)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return json.RawMessage(jsonNull)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
 }

@@ -20,9 +20,12 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/clock"
+	"github.com/mbxkit/mbx/internal/httpbody"
 	"github.com/mbxkit/mbx/ratelimit"
+	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sim/inspector"
 )
 
@@ -80,7 +83,7 @@ func (p *Proxy) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.maxBody))
+		body, err := httpbody.Read(w, r, p.maxBody, p.bodyWait)
 		if err != nil {
 			p.failed.Add(1)
 			var mbe *http.MaxBytesError
@@ -377,7 +380,7 @@ func (c *call) finish() {
 	c.p.recent.Add(*e)
 	c.p.log.LogAttrs(c.r.Context(), slog.LevelInfo, "proxy: request",
 		slog.Uint64("id", e.ID), slog.String("method", e.Method), slog.String("path", e.Path),
-		slog.String("key", maskKey(c.apiKey)), slog.String("ip", e.RemoteIP), slog.String("verdict", e.Verdict),
+		slog.String("key", secret.MaskKey(c.apiKey)), slog.String("ip", e.RemoteIP), slog.String("verdict", e.Verdict),
 		slog.Int("code", e.Code), slog.Int("status", e.HTTPStatus), slog.Int("weight", e.Weight),
 		slog.Duration("took", e.Duration))
 }
@@ -457,10 +460,24 @@ func (c *call) forward(cost ratelimit.Cost) {
 			&verify.Explanation{Verdict: "mbx proxy could not build the upstream request: " + err.Error(), Code: int(codes.Disconnected)}, inspector.VerdictFault)
 		return
 	}
-	resp, err := p.rt.RoundTrip(out)
+	// The wait for the response headers is bounded; the body then streams
+	// without a deadline (the timer is stopped once headers are in).
+	ctx, cancel := context.WithCancelCause(out.Context())
+	defer cancel(nil)
+	timer := time.AfterFunc(p.upWait, func() { cancel(errUpstreamTimeout) })
+	resp, err := p.rt.RoundTrip(out.WithContext(ctx))
+	timer.Stop()
 	if err != nil {
 		if c.r.Context().Err() != nil {
 			return // the client went away
+		}
+		if errors.Is(context.Cause(ctx), errUpstreamTimeout) {
+			p.failed.Add(1)
+			c.local(http.StatusServiceUnavailable, codes.Timeout, codes.MsgTimeout,
+				&verify.Explanation{Verdict: fmt.Sprintf("mbx proxy got no response headers from %s within %v (Options.UpstreamTimeout, mbx proxy --upstream-timeout)", p.upBase, p.upWait),
+					Code: int(codes.Timeout), Notes: []string{"The request may or may not have been executed: query an order before sending it again."}},
+				emulator.VerdictFault)
+			return
 		}
 		p.failed.Add(1)
 		c.local(http.StatusBadGateway, codes.Disconnected, "Internal error; unable to process your request. Please try again.",
@@ -602,3 +619,7 @@ func remoteIP(r *http.Request) string {
 	}
 	return host
 }
+
+// errUpstreamTimeout cancels an upstream request whose response headers
+// took longer than Options.UpstreamTimeout.
+var errUpstreamTimeout = errors.New("upstream response timeout")

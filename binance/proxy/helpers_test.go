@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/mbxkit/mbx/internal/testenv"
 	"io"
 	"net/http"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mbxkit/mbx/internal/testenv"
 
 	"github.com/mbxkit/mbx/binance/binancetest"
 	"github.com/mbxkit/mbx/binance/emulator"

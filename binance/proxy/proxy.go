@@ -43,6 +43,7 @@ import (
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/ratelimit"
+	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sim/inspector"
 	"github.com/mbxkit/mbx/sim/serve"
 )
@@ -52,6 +53,13 @@ const (
 	DefaultMaxBodyBytes = verify.DefaultMaxBodyBytes
 	DefaultClockWait    = 3 * time.Second
 	DefaultClockSlack   = 100 * time.Millisecond
+	// DefaultBodyTimeout bounds how long a client may take to send a
+	// request body, so that slow-body clients cannot hold connections.
+	DefaultBodyTimeout = 30 * time.Second
+	// DefaultUpstreamTimeout bounds the wait for the upstream's response
+	// headers. Binance's own processing timeout is 10 s (it then answers
+	// -1007 itself); the margin lets that answer through.
+	DefaultUpstreamTimeout = 15 * time.Second
 )
 
 // Options configure New. Upstream is required.
@@ -101,6 +109,16 @@ type Options struct {
 	// answered 414 without forwarding (verify.QueryTooLong), as the local
 	// exchange and mbx explain answer it.
 	MaxQueryBytes int
+	// BodyTimeout bounds the time a client may take to send its request
+	// body (default DefaultBodyTimeout); a slower client gets 400 and is
+	// disconnected.
+	BodyTimeout time.Duration
+	// UpstreamTimeout bounds the wait for the upstream's response headers
+	// (default DefaultUpstreamTimeout). When it passes, the client gets
+	// HTTP 503 with Binance's -1007 "Timeout waiting for response from
+	// backend server. Send status unknown; execution status unknown.": the
+	// request may have been executed.
+	UpstreamTimeout time.Duration
 	// InspectorAllowRemote serves /mbx/ to clients that are not on loopback
 	// (inspector.Options.AllowRemote).
 	InspectorAllowRemote bool
@@ -126,6 +144,8 @@ type Proxy struct {
 	now       func() time.Time
 	maxBody   int64
 	maxQuery  int
+	bodyWait  time.Duration
+	upWait    time.Duration
 	clockWait time.Duration
 	slack     time.Duration
 	strict    bool
@@ -165,6 +185,7 @@ func New(opt Options) (*Proxy, error) {
 	p := &Proxy{
 		up: up, upBase: up.Scheme + "://" + up.Host, keys: make(map[string]verify.Key, len(opt.Keys)),
 		rt: opt.Transport, log: opt.Logger, now: opt.Now, maxBody: opt.MaxBodyBytes, maxQuery: opt.MaxQueryBytes,
+		bodyWait: opt.BodyTimeout, upWait: opt.UpstreamTimeout,
 		clockWait: opt.ClockWait, slack: opt.ClockSlack, strict: opt.SignatureMustBeLast,
 		samples: opt.ClockSamples, resync: opt.ClockResync,
 		recent: inspector.NewRecent(), clocks: map[binance.Family]*famClock{},
@@ -174,10 +195,10 @@ func New(opt Options) (*Proxy, error) {
 		case k.APIKey == "":
 			return nil, fmt.Errorf("proxy: Keys[%d] has no APIKey; every verified key needs the API key its requests carry", i)
 		case k.Verifier == nil:
-			return nil, fmt.Errorf("proxy: key %s has no Verifier; give the HMAC signer or the public key (sign.Public)", maskKey(k.APIKey))
+			return nil, fmt.Errorf("proxy: key %s has no Verifier; give the HMAC signer or the public key (sign.Public)", secret.MaskKey(k.APIKey))
 		}
 		if _, dup := p.keys[k.APIKey]; dup {
-			return nil, fmt.Errorf("proxy: key %s is given twice; keep one", maskKey(k.APIKey))
+			return nil, fmt.Errorf("proxy: key %s is given twice; keep one", secret.MaskKey(k.APIKey))
 		}
 		p.keys[k.APIKey] = k
 	}
@@ -192,6 +213,12 @@ func New(opt Options) (*Proxy, error) {
 	}
 	if p.maxQuery <= 0 {
 		p.maxQuery = verify.DefaultMaxQueryBytes
+	}
+	if p.bodyWait <= 0 {
+		p.bodyWait = DefaultBodyTimeout
+	}
+	if p.upWait <= 0 {
+		p.upWait = DefaultUpstreamTimeout
 	}
 	if p.clockWait <= 0 {
 		p.clockWait = DefaultClockWait
@@ -296,12 +323,4 @@ func (p *Proxy) close() error {
 		t.CloseIdleConnections()
 	}
 	return err
-}
-
-// maskKey shows an API key as its first and last 4 characters.
-func maskKey(k string) string {
-	if len(k) < 12 {
-		return "…"
-	}
-	return k[:4] + "…" + k[len(k)-4:]
 }

@@ -6,16 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/binance/proxy"
+	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
@@ -33,6 +35,10 @@ type proxyOpts struct {
 	strictLast  bool
 	allowRemote bool
 	logJSON     bool
+	// Hostile conditions: a cleartext upstream, slow clients, a hung upstream.
+	allowCleartext  bool
+	upstreamTimeout time.Duration
+	bodyTimeout     time.Duration
 }
 
 func newProxyCmd(s streams) *cobra.Command {
@@ -79,6 +85,9 @@ and unsigned requests, are forwarded unverified.`,
 	f.BoolVar(&o.strictLast, "strict-signature-last", false, "answer -1022 for a signature that is not the last parameter")
 	f.BoolVar(&o.allowRemote, "inspector-allow-remote", false, "serve the inspector page to clients that are not on loopback")
 	f.BoolVar(&o.logJSON, "log-json", false, "log requests as JSON lines instead of text")
+	f.BoolVar(&o.allowCleartext, "allow-cleartext-upstream", false, "allow an http:// upstream that is not on loopback (API keys and signed requests then cross the network unencrypted)")
+	f.DurationVar(&o.upstreamTimeout, "upstream-timeout", proxy.DefaultUpstreamTimeout, "longest wait for the upstream's response headers; then the client gets 503 -1007 (execution status unknown)")
+	f.DurationVar(&o.bodyTimeout, "body-timeout", proxy.DefaultBodyTimeout, "longest time a client may take to send a request body")
 	return cmd
 }
 
@@ -92,6 +101,9 @@ func runProxy(ctx context.Context, s streams, o proxyOpts) error {
 	if o.upstream == "" {
 		return errors.New("--upstream is required: the exchange's base URL, e.g. --upstream https://api.binance.com (spot), https://fapi.binance.com (USDⓈ-M futures) or http://127.0.0.1:8765 (mbx serve)")
 	}
+	if err := checkUpstreamScheme(s, o.upstream, o.allowCleartext); err != nil {
+		return err
+	}
 	keys, err := o.loadKeys(s)
 	if err != nil {
 		return err
@@ -101,7 +113,8 @@ func runProxy(ctx context.Context, s streams, o proxyOpts) error {
 		h = slog.NewJSONHandler(s.err, nil)
 	}
 	logger := slog.New(h)
-	opt := proxy.Options{Upstream: o.upstream, Logger: logger, SignatureMustBeLast: o.strictLast, InspectorAllowRemote: o.allowRemote}
+	opt := proxy.Options{Upstream: o.upstream, Logger: logger, SignatureMustBeLast: o.strictLast, InspectorAllowRemote: o.allowRemote,
+		UpstreamTimeout: o.upstreamTimeout, BodyTimeout: o.bodyTimeout}
 	for _, k := range keys {
 		opt.Keys = append(opt.Keys, k.key)
 	}
@@ -262,4 +275,27 @@ func (o proxyOpts) loadKeys(s streams) ([]proxyKey, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkUpstreamScheme refuses an http:// upstream off loopback unless
+// allowed: the proxy forwards API keys and signed requests, which anyone on
+// the path could then read and replay within recvWindow. A loopback one
+// (mbx serve) is fine but still warned about, and so is an allowed one.
+func checkUpstreamScheme(s streams, upstream string, allow bool) error {
+	u, err := url.Parse(upstream)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return nil // https, or a bad URL that proxy.New explains
+	}
+	host := u.Hostname()
+	ip, ipErr := netip.ParseAddr(host)
+	loopback := strings.EqualFold(host, "localhost") || (ipErr == nil && ip.Unmap().IsLoopback())
+	switch {
+	case loopback:
+		fmt.Fprintf(s.err, "warning: upstream %s is cleartext http:// (fine on loopback, e.g. mbx serve; use https:// for anything else)\n", upstream)
+	case allow:
+		fmt.Fprintf(s.err, "warning: upstream %s is cleartext http:// (--allow-cleartext-upstream): API keys and signed requests cross the network unencrypted\n", upstream)
+	default:
+		return fmt.Errorf("--upstream %s is cleartext http:// and not on loopback: API keys and signed requests would cross the network unencrypted; use https:// or pass --allow-cleartext-upstream", upstream)
+	}
+	return nil
 }

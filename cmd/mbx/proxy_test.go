@@ -128,3 +128,35 @@ func TestProxyCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// A cleartext upstream off loopback is refused without the flag; on
+// loopback, or with the flag, it is warned about.
+func TestProxyCleartextUpstream(t *testing.T) {
+	badListen := []string{"--listen", "256.0.0.1:99999"} // fails after the upstream check
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		errSays   string
+		stderrHas string
+	}{
+		{"remote http refused", []string{"--upstream", "http://api.binance.example"}, "--allow-cleartext-upstream", ""},
+		{"remote http by IP refused", []string{"--upstream", "http://192.0.2.10:8080"}, "--allow-cleartext-upstream", ""},
+		{"remote http allowed", []string{"--upstream", "http://api.binance.example", "--allow-cleartext-upstream"}, "listen", "unencrypted"},
+		{"loopback http warned", []string{"--upstream", "http://127.0.0.1:8765"}, "listen", "fine on loopback"},
+		{"localhost http warned", []string{"--upstream", "http://localhost:8765"}, "listen", "fine on loopback"},
+		{"https silent", []string{"--upstream", "https://api.binance.example"}, "listen", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, err := run(t, append(append([]string{"proxy"}, tc.args...), badListen...)...)
+			if err == nil || !strings.Contains(err.Error(), tc.errSays) {
+				t.Fatalf("err %v, want it to say %q", err, tc.errSays)
+			}
+			if tc.stderrHas != "" && !strings.Contains(stderr, tc.stderrHas) {
+				t.Errorf("stderr %q lacks %q", stderr, tc.stderrHas)
+			}
+			if tc.stderrHas == "" && strings.Contains(stderr, "cleartext") {
+				t.Errorf("unexpected warning: %s", stderr)
+			}
+		})
+	}
+}

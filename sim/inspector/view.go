@@ -3,6 +3,8 @@ package inspector
 import (
 	"strings"
 	"time"
+
+	"github.com/mbxkit/mbx/secret"
 )
 
 // Summary is one row of GET /mbx/api/recent. Text a client chose (path,
@@ -111,19 +113,10 @@ func detail(e *Entry) Detail {
 	return d
 }
 
-// MaskKey shows an API key as its first 4 and last 4 characters; a key too
-// short for that to hide anything is hidden whole. The key is not a secret
-// (it travels in a header), but a page on a shared screen need not show it.
-func MaskKey(k string) string {
-	if k == "" {
-		return ""
-	}
-	v := Visible([]byte(k))
-	if len(v) < 12 {
-		return "…"
-	}
-	return v[:4] + "…" + v[len(v)-4:]
-}
+// MaskKey shows an API key masked by the one rule of [secret.MaskKey]: the
+// key is not a secret (it travels in a header), but a page on a shared
+// screen need not show it.
+func MaskKey(k string) string { return secret.MaskKey(k) }
 
 // compare builds the side-by-side diff of an explanation: the whole payload
 // against what the client signed when both are known, else the two windows

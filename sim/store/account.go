@@ -156,6 +156,53 @@ func (s *Store) transfer(ctx context.Context, op, account, asset string, delta, 
 	return id, err
 }
 
+// Transfer moves amount of asset from one account's free balance to
+// another's in one transaction, recording a "transfer_out" ledger row on from
+// and a "transfer_in" row on to, both with ref; it returns the id of the
+// transfer_out row. Either both rows and both balance changes are committed
+// or neither is, so a crash can never lose or create funds. A free balance
+// of from smaller than amount is ErrInsufficientBalance; from == to is
+// allowed and leaves the balance unchanged.
+func (s *Store) Transfer(ctx context.Context, from, to, asset string, amount decimal.Decimal, ref string) (int64, error) {
+	op := fmt.Sprintf("transfer %s %s->%s", asset, from, to)
+	switch {
+	case from == "":
+		return 0, fmt.Errorf("store: %s: %w", op, badInput("from", "must not be empty"))
+	case to == "":
+		return 0, fmt.Errorf("store: %s: %w", op, badInput("to", "must not be empty"))
+	case asset == "":
+		return 0, fmt.Errorf("store: %s: %w", op, badInput("asset", "must not be empty"))
+	}
+	if err := checkAmount("amount", amount, MaxDecimalPlaces); err != nil {
+		return 0, fmt.Errorf("store: %s: %w", op, err)
+	}
+	if !amount.IsPositive() {
+		return 0, fmt.Errorf("store: %s: %w", op, badInput("amount", "must be greater than 0, got %s", amount))
+	}
+	var id int64
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
+		for _, a := range []string{from, to} {
+			if err := requireAccount(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		now := millis(s.now())
+		if err := adjust(ctx, tx, from, asset, amount.Neg(), decimal.Zero); err != nil {
+			return err
+		}
+		var err error
+		if id, err = insertLedger(ctx, tx, from, asset, amount.Neg(), "transfer_out", ref, now); err != nil {
+			return err
+		}
+		if err := adjust(ctx, tx, to, asset, amount, decimal.Zero); err != nil {
+			return err
+		}
+		_, err = insertLedger(ctx, tx, to, asset, amount, "transfer_in", ref, now)
+		return err
+	})
+	return id, err
+}
+
 // SetLeverage sets the futures leverage of account on symbol, 1 to
 // MaxLeverage.
 func (s *Store) SetLeverage(ctx context.Context, account, symbol string, leverage int) error {

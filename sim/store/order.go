@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -639,25 +638,7 @@ func (s *Store) CancelOpenOrders(ctx context.Context, account, symbol string, no
 		return nil, fmt.Errorf("store: %s: %w", op, badInput("now", "the cancel time must be set"))
 	}
 	q, args := openOrdersQuery(account, symbol)
-	out := []Order{}
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		rows, err := queryOrders(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			o, err := cancel(ctx, tx, r, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.cancelAll(ctx, op, now, q, args...)
 }
 
 func isOpen(status string) bool { return status == StatusNew || status == StatusPartiallyFilled }
@@ -716,74 +697,13 @@ func normLimit(limit int) (int, error) {
 // all symbols), oldest first, as Binance's allOrders does. limit 0 means
 // DefaultLimit; above MaxLimit it is MaxLimit.
 func (s *Store) AllOrders(ctx context.Context, account, symbol string, limit int) ([]Order, error) {
-	op := "all orders of " + account
-	limit, err := normLimit(limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", op, err)
-	}
-	q := `SELECT ` + orderCols + ` FROM orders WHERE account = ?`
-	args := []any{account}
-	if symbol != "" {
-		q += ` AND symbol = ?`
-		args = append(args, symbol)
-	}
-	rows, err := queryOrders(ctx, s.r, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", op, err)
-	}
-	out := publicOrders(rows)
-	slices.Reverse(out)
-	return out, nil
+	return s.ListOrders(ctx, account, ListQuery{Symbol: symbol, Limit: limit})
 }
 
 // Trades returns the most recent limit trades of account on symbol ("" = all
 // symbols), oldest first, as Binance's myTrades does. limit as in AllOrders.
 func (s *Store) Trades(ctx context.Context, account, symbol string, limit int) ([]Trade, error) {
-	op := "trades of " + account
-	limit, err := normLimit(limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", op, err)
-	}
-	q := `SELECT id, order_id, symbol, product, price, qty, quote_qty, commission, commission_asset,
-	             is_buyer, is_maker, time_ms
-	        FROM trades WHERE account = ?`
-	args := []any{account}
-	if symbol != "" {
-		q += ` AND symbol = ?`
-		args = append(args, symbol)
-	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", op, err)
-	}
-	defer rows.Close()
-	out := []Trade{}
-	for rows.Next() {
-		var (
-			t                                Trade
-			price, qty, quoteQty, commission string
-			ms                               int64
-		)
-		if err := rows.Scan(&t.ID, &t.OrderID, &t.Symbol, &t.Product, &price, &qty, &quoteQty, &commission,
-			&t.CommissionAsset, &t.IsBuyer, &t.IsMaker, &ms); err != nil {
-			return nil, fmt.Errorf("store: %s: %w", op, err)
-		}
-		for _, c := range []struct {
-			name, src string
-			dst       *decimal.Decimal
-		}{{"price", price, &t.Price}, {"qty", qty, &t.Qty}, {"quote_qty", quoteQty, &t.QuoteQty}, {"commission", commission, &t.Commission}} {
-			if *c.dst, err = parseDec(c.name, c.src); err != nil {
-				return nil, fmt.Errorf("store: %s: trade %d: %w", op, t.ID, err)
-			}
-		}
-		t.Time = fromMillis(ms)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", op, err)
-	}
-	slices.Reverse(out)
-	return out, nil
+	return s.ListTrades(ctx, account, ListQuery{Symbol: symbol, Limit: limit})
 }
 
 // SetPrice matches the resting orders of every account on m.Symbol against
