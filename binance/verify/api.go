@@ -45,6 +45,11 @@ type Options struct {
 	SignatureMustBeLast bool
 	// MaxBytes bounds query and body each; zero means 1 MiB.
 	MaxBytes int
+	// ExplainBudget bounds the time spent searching for the client's
+	// mistake behind one rejected signature; zero means
+	// DefaultExplainBudget, negative turns the search off. The accept path
+	// never searches.
+	ExplainBudget time.Duration
 }
 
 // Rejection is Binance's error answer plus mbx's explanation of it.
@@ -89,9 +94,26 @@ type Explanation struct {
 }
 
 // Mistake is a known client mistake that reproduces the client's signature.
+// A mistake of two steps at once has ID "a+b" and both steps in Steps.
 type Mistake struct {
-	ID     string // stable id, e.g. "signed-decoded", "sorted", "query-only", "body-only", "amp-join", "secret-newline", "plus-space", "sig-not-last", "timestamp-seconds", "wrong-key-type"
+	ID     string // stable id, e.g. "signed-decoded", "sorted", "query-only", "body-only", "amp-join", "secret-newline", "plus-space", "sig-not-last", "timestamp-seconds", "wrong-key-type"; "amp-join+secret-newline" for two
 	Title  string // one line for people
 	Fix    string // what to change in the client
 	Signed string // the payload the client actually signed (visible form)
+	// Steps are the pipeline steps the client did differently, in the
+	// order it runs them; empty for mistakes found outside the search
+	// (timing, key type, the secret sent as the signature).
+	Steps []MistakeStep `json:",omitempty"`
+}
+
+// MistakeStep is one step of the client's signing pipeline that departs
+// from the exchange's rule.
+type MistakeStep struct {
+	Step  string // StepFormat, StepOrder, StepEncode, StepJoin, StepKey or StepSignature
+	ID    string
+	Title string
+	Fix   string
+	// Diff shows what this step alone changes in the signed bytes, when
+	// the mistake has two steps and this one changes the payload.
+	Diff string `json:",omitempty"`
 }

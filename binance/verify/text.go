@@ -207,6 +207,10 @@ func (r redactor) explanation(e *Explanation) {
 	}
 	if m := e.Mistake; m != nil {
 		m.Title, m.Fix, m.Signed = r.str(m.Title), r.str(m.Fix), r.str(m.Signed)
+		for i := range m.Steps {
+			st := &m.Steps[i]
+			st.Title, st.Fix, st.Diff = r.str(st.Title), r.str(st.Fix), r.str(st.Diff)
+		}
 	}
 }
 
@@ -230,8 +234,21 @@ func (e *Explanation) Text() string {
 	field("payload", e.Payload)
 	field("signature", e.SignatureLocation)
 	if m := e.Mistake; m != nil {
-		field("mistake", m.ID+": "+m.Title)
-		field("fix", m.Fix)
+		if len(m.Steps) > 1 {
+			field("mistake", fmt.Sprintf("%s: %d mistakes at once", m.ID, len(m.Steps)))
+			for i, st := range m.Steps {
+				fmt.Fprintf(&b, "  %d. %s (%s step): %s\n", i+1, st.ID, st.Step, st.Title)
+				fmt.Fprintf(&b, "     fix: %s\n", st.Fix)
+				if st.Diff != "" {
+					for _, l := range strings.Split(st.Diff, "\n") {
+						b.WriteString("     " + l + "\n")
+					}
+				}
+			}
+		} else {
+			field("mistake", m.ID+": "+m.Title)
+			field("fix", m.Fix)
+		}
 		if m.Signed != "" && m.Signed != e.Payload {
 			field("signed", m.Signed)
 		}
