@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,30 +19,14 @@ import (
 	"github.com/mbxkit/mbx/binance/verify"
 )
 
-// Mistake ids of WebSocket API signatures, in Explanation.Mistake.ID.
+// Mistake ids of WebSocket API signatures, kept here for callers of the
+// emulator package; the search lives in binance/verify.
 const (
-	// MistakeWSPercentEncoded: the values were percent-encoded before
-	// signing (the REST rule); the WebSocket API signs raw UTF-8.
-	MistakeWSPercentEncoded = "ws-percent-encoded"
-	// MistakeWSUnsorted: the params were signed in the order sent.
-	MistakeWSUnsorted = "ws-unsorted"
-	// MistakeWSRESTPayload: the payload was built the REST way, in the
-	// order sent and percent-encoded.
-	MistakeWSRESTPayload = "ws-rest-payload"
-	// MistakeWSAPIKeyOmitted: apiKey was left out of the signed payload.
-	MistakeWSAPIKeyOmitted = "ws-apikey-omitted"
-	// MistakeWSSignatureEncoded: a base64 signature was percent-encoded, as
-	// REST needs and a JSON string does not.
-	MistakeWSSignatureEncoded = "ws-signature-encoded"
-)
-
-const (
-	wsSignatureLocation = "params.signature"
-	wsRule              = "The WebSocket API signs every param but signature, apiKey included, sorted by name, as name=value joined by &, values raw UTF-8 with no percent-encoding."
-	fixWSRaw            = "Sign the raw UTF-8 values: no percent-encoding (that is the REST rule). Sort every param but signature by name, apiKey included, and join name=value with &."
-	fixWSSort           = "Sort the params by name (byte order) before signing; the order of the JSON object does not matter, the signed payload is always sorted."
-	fixWSAPIKey         = "Include apiKey in the signed payload: every param but signature is signed, apiKey included."
-	fixWSTimestamp      = "Add timestamp (and recvWindow) to params before signing, then sign every param but signature."
+	MistakeWSPercentEncoded   = verify.MistakeWSPercentEncoded
+	MistakeWSUnsorted         = verify.MistakeWSUnsorted
+	MistakeWSRESTPayload      = verify.MistakeWSRESTPayload
+	MistakeWSAPIKeyOmitted    = verify.MistakeWSAPIKeyOmitted
+	MistakeWSSignatureEncoded = verify.MistakeWSSignatureEncoded
 )
 
 // wsPayload is the signed payload of a request: every param but
@@ -170,7 +153,7 @@ func (c *wsConn) authenticate(q *reqCtx, m *wsMethod) *verify.Rejection {
 	sig := decodeWSSignature(alg, sigText)
 	if sig == nil || k.verifier.Verify(pl, sig) != nil {
 		return &verify.Rejection{HTTPStatus: http.StatusBadRequest, Code: codes.InvalidSignature, Msg: codes.MsgInvalidSignature,
-			Explanation: explainWSSignature(k, q.params, pl, sig, sigText)}
+			Explanation: explainWSSignature(k, q.params, sigText)}
 	}
 	if rej := t.check(q.now); rej != nil {
 		rej.Explanation.Payload = visiblePayload(k, pl)
@@ -266,20 +249,6 @@ func visiblePayload(k *apiKey, pl []byte) string {
 	return verify.Visible(pl)
 }
 
-// wsEncoder is a percent-encoding clients apply by mistake.
-type wsEncoder struct {
-	name string
-	enc  func(string) string
-}
-
-func wsEncoders() []wsEncoder {
-	return []wsEncoder{
-		{"RFC 3986 percent-encoding", pct.Escape},
-		{"JavaScript encodeURIComponent", encodeURIComponent},
-		{"form encoding with '+' for spaces (Python urlencode, Go url.QueryEscape)", url.QueryEscape},
-	}
-}
-
 // encodeURIComponent is JavaScript's: RFC 3986 but ! ' ( ) * stay.
 func encodeURIComponent(s string) string {
 	const hexd = "0123456789ABCDEF"
@@ -297,97 +266,8 @@ func encodeURIComponent(s string) string {
 	return b.String()
 }
 
-// explainWSSignature explains a -1022: it rebuilds the payloads clients
-// sign by mistake (percent-encoded values, the order sent, apiKey left
-// out, timestamp added after signing) and names the one the signature
-// verifies against.
-func explainWSSignature(k *apiKey, ps []verify.Param, pl, sig []byte, sigText string) *verify.Explanation {
-	ex := &verify.Explanation{Code: int(codes.InvalidSignature), Payload: visiblePayload(k, pl), SignatureLocation: wsSignatureLocation}
-	alg := k.verifier.Algorithm()
-	found := func(id, title, fix string, signed []byte) {
-		ex.Verdict = "signature mismatch: " + title
-		ex.Mistake = &verify.Mistake{ID: id, Title: title, Fix: fix, Signed: visiblePayload(k, signed)}
-		ex.Diff = verify.Diff(pl, signed)
-	}
-	if sig == nil {
-		ex.Verdict = "signature is not valid base64"
-		if strings.Contains(sigText, "%") {
-			if u, err := pct.Unescape(sigText); err == nil {
-				if raw, err := base64.StdEncoding.DecodeString(u); err == nil && k.verifier.Verify(pl, raw) == nil {
-					found(MistakeWSSignatureEncoded, "the base64 signature was percent-encoded (the REST habit); in JSON it goes as plain base64",
-						"Put the base64 signature into the JSON string as it is: no percent-encoding ('+', '/' and '=' stay).", pl)
-					ex.Diff = ""
-					return ex
-				}
-			}
-		}
-		ex.Notes = append(ex.Notes, "RSA and Ed25519 signatures are standard base64 (with + / and = padding), written into the JSON string as they are.", wsRule)
-		return ex
-	}
-	tried := map[string]bool{string(pl): true}
-	try := func(id, title, fix string, cand []byte) bool {
-		if tried[string(cand)] {
-			return false
-		}
-		tried[string(cand)] = true
-		if k.verifier.Verify(cand, sig) == nil {
-			found(id, title, fix, cand)
-			return true
-		}
-		return false
-	}
-	for _, e := range wsEncoders() {
-		if try(MistakeWSPercentEncoded, "the values were percent-encoded ("+e.name+") before signing: the REST rule; the WebSocket API signs raw UTF-8",
-			fixWSRaw, appendWSPayload(nil, ps, true, e.enc, "")) {
-			return ex
-		}
-	}
-	if try(MistakeWSUnsorted, "the params were signed in the order sent, not sorted by name", fixWSSort, appendWSPayload(nil, ps, false, nil, "")) {
-		return ex
-	}
-	for _, e := range wsEncoders() {
-		if try(MistakeWSRESTPayload, "the payload was built the REST way: params in the order sent, values percent-encoded ("+e.name+")",
-			fixWSSort+" "+fixWSRaw, appendWSPayload(nil, ps, false, e.enc, "")) {
-			return ex
-		}
-	}
-	if try(MistakeWSAPIKeyOmitted, "apiKey was left out of the signed payload", fixWSAPIKey, appendWSPayload(nil, ps, true, nil, "apiKey")) ||
-		try(MistakeWSAPIKeyOmitted, "apiKey was left out of the signed payload, and the params were not sorted", fixWSAPIKey+" "+fixWSSort, appendWSPayload(nil, ps, false, nil, "apiKey")) {
-		return ex
-	}
-	for _, e := range wsEncoders() {
-		if try(MistakeWSAPIKeyOmitted, "apiKey was left out of the signed payload, and the values were percent-encoded ("+e.name+")",
-			fixWSAPIKey+" "+fixWSRaw, appendWSPayload(nil, ps, true, e.enc, "apiKey")) {
-			return ex
-		}
-	}
-	noTS := appendWSPayload(nil, dropParam(ps, "recvWindow"), true, nil, "timestamp")
-	if try(verify.MistakeTimestampAfter, "timestamp (and recvWindow) were added after signing", fixWSTimestamp, noTS) {
-		return ex
-	}
-	switch {
-	case alg != sign.HMACSHA256 && isHex64(sigText):
-		ex.Mistake = &verify.Mistake{ID: verify.MistakeWrongKeyType, Title: "an HMAC-style (64 hex digits) signature was sent, but this API key is " + alg.String(),
-			Fix: "Sign with the private key whose public key is registered for this API key, or send the API key that belongs to the key you sign with."}
-		ex.Verdict = "signature mismatch: " + ex.Mistake.Title
-	case alg == sign.Ed25519 && len(sig) >= 128, alg == sign.RSASHA256 && len(sig) == 64:
-		ex.Mistake = &verify.Mistake{ID: verify.MistakeWrongKeyType, Title: fmt.Sprintf("a %d-byte signature was sent, but this API key is %s", len(sig), alg),
-			Fix: "Sign with the private key whose public key is registered for this API key, or send the API key that belongs to the key you sign with."}
-		ex.Verdict = "signature mismatch: " + ex.Mistake.Title
-	default:
-		ex.Verdict = "signature mismatch: no known client mistake reproduces this signature"
-		ex.Notes = append(ex.Notes, "Wrong secret or private key for this apiKey, or a payload other than the one shown.")
-	}
-	ex.Notes = append(ex.Notes, wsRule)
-	return ex
-}
-
-func dropParam(ps []verify.Param, name string) []verify.Param {
-	out := make([]verify.Param, 0, len(ps))
-	for _, p := range ps {
-		if p.Name != name {
-			out = append(out, p)
-		}
-	}
-	return out
+// explainWSSignature explains a -1022 with verify's pipeline search, the
+// WebSocket rule (sorted, raw) as its baseline.
+func explainWSSignature(k *apiKey, ps []verify.Param, sigText string) *verify.Explanation {
+	return verify.ExplainWSSignature(verify.Key{APIKey: k.cfg.APIKey, Verifier: k.verifier}, ps, sigText, verify.Options{})
 }

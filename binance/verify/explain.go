@@ -326,10 +326,13 @@ func (x *explainer) mismatch() {
 		e.Verdict = "signature is not valid base64 once form-decoded"
 		x.note("RSA and Ed25519 signatures are base64, then percent-encoded for the URL or body ('+' as %%2B, '/' as %%2F, '=' as %%3D).")
 	default:
-		e.Verdict = "signature mismatch: no known client mistake reproduces this signature"
-		x.note("Either the key differs (wrong or mistyped secret, another API key's private key, a testnet key on production) or different bytes were signed. Print the exact string your client signs and compare it byte for byte with the payload above.")
+		e.Verdict = "signature mismatch: no known client mistake, alone or in pairs, reproduces this signature"
+		x.note(noCauseNote)
 	}
 }
+
+// noCauseNote says what is left when the search finds nothing.
+const noCauseNote = "No single step and no pair of steps of the client's pipeline that mbx knows (value format, order, percent-encoding, join, key, signature writing) reproduces the signature. That leaves: another key (a mistyped or rotated secret, another API key's private key, a testnet key on production or the reverse), other bytes signed than those sent (print the exact string your client signs and compare it byte for byte with the payload above), or three or more mistakes at once."
 
 // findMistake searches the client's signing pipeline (single steps, then
 // pairs of steps) for the combination that reproduces its signature.
