@@ -44,6 +44,12 @@ type Step[S any] struct {
 	Name     string   // e.g. "order", "format", "encode", "join", "key", "signature"
 	Baseline func(*S) // what the exchange does at this step
 	Variants []Variant[S]
+	// Compose marks a step whose variants touch different parts of the
+	// request and so combine (a number in exponent form and a JSON value
+	// with spaces): pairs are then also searched within the step, the two
+	// variants applied one after the other. A step whose variants replace
+	// one another (one key, one encoder) leaves it false.
+	Compose bool
 }
 
 // Pipeline is an exchange's signing rules as steps, run in order.
@@ -68,13 +74,16 @@ type Desc struct {
 	Fix   string
 }
 
+// Pick is one variant chosen at one step.
+type Pick struct{ Step, Variant int }
+
 // Found is the combination of variants that reproduces the signature, in
 // pipeline order; one or two steps.
 type Found struct {
 	Steps []Desc
-	// Choice holds, per step, the index of the variant used, or -1 for the
-	// baseline: Run(choice) reproduces the winning state.
-	Choice []int
+	// Picks are the variants used, in pipeline order: Run(p, s, Picks)
+	// reproduces the winning state.
+	Picks []Pick
 }
 
 // Limits bound a search. The zero value means no limit but MaxPairs.
@@ -103,80 +112,79 @@ type Stats struct {
 // it on every run would cost more than a short HMAC.
 const checkEvery = 16
 
-// Search tries every single step's variants, then every pair of steps, and
-// returns the first combination whose run Check accepts. It returns nil
-// and no error when no combination reproduces the signature, and
-// ErrBudget (or the context's error) when it stopped early. s is the
-// scratch state the runs use; on success it holds the winning run.
+// Search tries every single step's variants, then every pair of steps
+// (and pairs within a step that composes), and returns the first
+// combination whose run Check accepts. It returns nil and no error when no
+// combination reproduces the signature, and ErrBudget (or the context's
+// error) when it stopped early. s is the scratch state the runs use; on
+// success it holds the winning run.
 func Search[S any](ctx context.Context, p *Pipeline[S], s *S, lim Limits) (*Found, Stats, error) {
 	sr := searcher[S]{p: p, s: s, lim: lim, ctx: ctx, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
-	sr.choice = make([]int, len(p.Steps))
-	for i := range sr.choice {
-		sr.choice[i] = -1
-	}
 	f, err := sr.search()
 	return f, sr.stats, err
 }
 
 type searcher[S any] struct {
-	p      *Pipeline[S]
-	s      *S
-	lim    Limits
-	ctx    context.Context
-	choice []int
-	seen   map[uint64]struct{}
-	seed   maphash.Seed
-	stats  Stats
+	p     *Pipeline[S]
+	s     *S
+	lim   Limits
+	ctx   context.Context
+	picks [2]Pick
+	seen  map[uint64]struct{}
+	seed  maphash.Seed
+	stats Stats
 }
 
 func (sr *searcher[S]) search() (*Found, error) {
 	steps := sr.p.Steps
 	for i := range steps {
 		for v := range steps[i].Variants {
-			sr.choice[i] = v
-			if ok, err := sr.try(); err != nil || ok {
-				return sr.result(ok, err)
+			if f, err := sr.try(Pick{i, v}); f != nil || err != nil {
+				return f, err
 			}
 		}
-		sr.choice[i] = -1
 	}
 	if sr.lim.SinglesOnly {
 		return nil, nil
 	}
 	for i := range steps {
-		for j := i + 1; j < len(steps); j++ {
+		for j := i; j < len(steps); j++ {
+			if j == i && !steps[i].Compose {
+				continue
+			}
 			for vi := range steps[i].Variants {
-				sr.choice[i] = vi
-				for vj := range steps[j].Variants {
-					sr.choice[j] = vj
-					if ok, err := sr.try(); err != nil || ok {
-						return sr.result(ok, err)
+				vj0 := 0
+				if j == i {
+					vj0 = vi + 1
+				}
+				for vj := vj0; vj < len(steps[j].Variants); vj++ {
+					if f, err := sr.try(Pick{i, vi}, Pick{j, vj}); f != nil || err != nil {
+						return f, err
 					}
 				}
-				sr.choice[j] = -1
 			}
-			sr.choice[i] = -1
 		}
 	}
 	return nil, nil
 }
 
-// try runs the pipeline with the current choice.
-func (sr *searcher[S]) try() (bool, error) {
+// try runs the pipeline with picks and returns the Found when the
+// signature verifies.
+func (sr *searcher[S]) try(picks ...Pick) (*Found, error) {
 	if sr.stats.Runs%checkEvery == 0 {
 		if err := sr.ctx.Err(); err != nil {
-			return false, err
+			return nil, err
 		}
 		if !sr.lim.Deadline.IsZero() && time.Now().After(sr.lim.Deadline) {
-			return false, ErrBudget
+			return nil, ErrBudget
 		}
 	}
 	if sr.lim.MaxChecks > 0 && sr.stats.Checks >= sr.lim.MaxChecks {
-		return false, ErrBudget
+		return nil, ErrBudget
 	}
 	sr.stats.Runs++
-	if !Run(sr.p, sr.s, sr.choice) {
-		return false, nil
+	if !Run(sr.p, sr.s, picks) {
+		return nil, nil
 	}
 	if sr.p.Identity != nil {
 		if id := sr.p.Identity(sr.s); id != nil {
@@ -184,7 +192,7 @@ func (sr *searcher[S]) try() (bool, error) {
 			// check (an explanation missed), never report a wrong one.
 			h := maphash.Bytes(sr.seed, id)
 			if _, dup := sr.seen[h]; dup {
-				return false, nil
+				return nil, nil
 			}
 			if len(sr.seen) < maxSeen {
 				sr.seen[h] = struct{}{}
@@ -192,52 +200,42 @@ func (sr *searcher[S]) try() (bool, error) {
 		}
 	}
 	sr.stats.Checks++
-	return sr.p.Check(sr.s), nil
+	if !sr.p.Check(sr.s) {
+		return nil, nil
+	}
+	return describe(sr.p, sr.s, picks), nil
 }
 
 // maxSeen bounds the set of runs already checked.
 const maxSeen = 1 << 16
 
-func (sr *searcher[S]) result(ok bool, err error) (*Found, error) {
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, nil
-	}
-	return sr.found(), nil
-}
-
-func (sr *searcher[S]) found() *Found {
-	f := &Found{Choice: append([]int(nil), sr.choice...)}
-	for i, v := range sr.choice {
-		if v < 0 {
-			continue
-		}
-		st := &sr.p.Steps[i]
-		va := &st.Variants[v]
+func describe[S any](p *Pipeline[S], s *S, picks []Pick) *Found {
+	f := &Found{Picks: append([]Pick(nil), picks...)}
+	for _, pk := range picks {
+		st := &p.Steps[pk.Step]
+		va := &st.Variants[pk.Variant]
 		d := Desc{Step: st.Name, ID: va.ID, Title: va.Title, Fix: va.Fix}
 		if va.Describe != nil {
-			d = va.Describe(sr.s, d)
+			d = va.Describe(s, d)
 		}
 		f.Steps = append(f.Steps, d)
-	}
-	if len(f.Steps) == 0 {
-		return nil
 	}
 	return f
 }
 
-// Run runs the pipeline once on s: choice[i] is the variant used at step i,
-// -1 for its baseline. It reports false when a chosen variant does not
-// apply to this request.
-func Run[S any](p *Pipeline[S], s *S, choice []int) bool {
+// Run runs the pipeline once on s with the variants in picks (in pipeline
+// order) instead of their steps' baselines. It reports false when a
+// picked variant does not apply to this request.
+func Run[S any](p *Pipeline[S], s *S, picks []Pick) bool {
 	p.Reset(s)
+	k := 0
 	for i := range p.Steps {
 		st := &p.Steps[i]
-		if i < len(choice) && choice[i] >= 0 {
-			if !st.Variants[choice[i]].Apply(s) {
-				return false
+		if k < len(picks) && picks[k].Step == i {
+			for ; k < len(picks) && picks[k].Step == i; k++ {
+				if !st.Variants[picks[k].Variant].Apply(s) {
+					return false
+				}
 			}
 			continue
 		}

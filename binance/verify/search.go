@@ -40,6 +40,7 @@ type rseg struct {
 	name, value, raw string
 	inBody           bool
 	dirty            bool // value changed by the format step: raw is rebuilt
+	idx              int  // index in restIn.segs; -1 for a param the run added
 }
 
 // restIn is what every run of one search starts from.
@@ -52,6 +53,11 @@ type restIn struct {
 	sigLast  bool // the signature is the last pair of its part
 	sig      []byte
 	keys     []keyVariant
+	digests  digestCheck
+	// encoded caches each encoder's text of each param as sent: the
+	// encode step's variants run once per combination, the params rarely
+	// change between runs.
+	encoded [][]string
 }
 
 type keyVariant struct {
@@ -72,6 +78,7 @@ type restRun struct {
 	sig      []byte
 	sigID    byte
 	id       []byte
+	qb, bb   []byte // join's scratch, reused across runs
 }
 
 func newRestIn(st *state) *restIn {
@@ -84,7 +91,7 @@ func newRestIn(st *state) *restIn {
 				continue
 			}
 			pr := &p.pairs[i]
-			in.segs = append(in.segs, rseg{name: pr.name, value: pr.value, raw: pr.raw(p.raw), inBody: p.inBody})
+			in.segs = append(in.segs, rseg{name: pr.name, value: pr.value, raw: pr.raw(p.raw), inBody: p.inBody, idx: len(in.segs)})
 		}
 	}
 	add(&st.q)
@@ -110,7 +117,7 @@ func (r *restRun) identity() []byte {
 }
 
 func (r *restRun) check() bool {
-	return r.sig != nil && r.verifier != nil && r.verifier.Verify(r.payload, r.sig) == nil
+	return r.sig != nil && r.verifier != nil && r.in.digests.verify(r.verifier, r.keyID, r.sigID, r.sig, r.payload)
 }
 
 // restPipeline is Binance's REST signing rule as steps: values as sent, in
@@ -122,7 +129,7 @@ func restPipeline(in *restIn) *mistake.Pipeline[restRun] {
 		Identity: (*restRun).identity,
 		Check:    (*restRun).check,
 		Steps: []mistake.Step[restRun]{
-			{Name: StepFormat, Variants: formatVariants(in)},
+			{Name: StepFormat, Variants: formatVariants(in), Compose: true},
 			{Name: StepOrder, Variants: orderVariants(in)},
 			{Name: StepEncode, Baseline: encodeBaseline, Variants: encodeVariants()},
 			{Name: StepJoin, Baseline: func(r *restRun) { r.join(joinConcat) }, Variants: joinVariants()},
@@ -170,7 +177,7 @@ func formatVariants(in *restIn) []mistake.Variant[restRun] {
 			Apply: func(r *restRun) bool {
 				changed := false
 				for i := range r.segs {
-					if v, ok := vf.f(r.segs[i].value); ok {
+					if v, ok := vf.apply(r.segs[i].value); ok {
 						r.segs[i].value, r.segs[i].dirty, changed = v, true, true
 					}
 				}
@@ -183,7 +190,7 @@ func formatVariants(in *restIn) []mistake.Variant[restRun] {
 			},
 			Describe: func(_ *restRun, d mistake.Desc) mistake.Desc {
 				for _, s := range in.segs {
-					if v, ok := vf.f(s.value); ok {
+					if v, ok := vf.apply(s.value); ok {
 						d.Title += fmt.Sprintf(" (%s: sent %s, signed %s)", s.name, boundText(s.value), boundText(v))
 						break
 					}
@@ -194,9 +201,26 @@ func formatVariants(in *restIn) []mistake.Variant[restRun] {
 	return out
 }
 
+// apply formats v; a value that arrived percent-encoded twice (its decoded
+// form still holds %XX) is formatted inside its second encoding, so the
+// format step combines with a query encoded twice on the way out.
+func (vf valueFormat) apply(v string) (string, bool) {
+	if nv, ok := vf.f(v); ok {
+		return nv, true
+	}
+	if hasEscape(v) {
+		if u, err := pct.Unescape(v); err == nil {
+			if nv, ok := vf.f(u); ok {
+				return pct.Escape(nv), true
+			}
+		}
+	}
+	return v, false
+}
+
 func formatApplies(in *restIn, vf valueFormat) bool {
 	for _, s := range in.segs {
-		if _, ok := vf.f(s.value); ok {
+		if _, ok := vf.apply(s.value); ok {
 			return true
 		}
 	}
@@ -309,7 +333,7 @@ func sortSegsBy(ss []rseg) bool {
 // name=value raw, apiKey included when given.
 func (r *restRun) wsRule(apiKey string) bool {
 	if apiKey != "" {
-		r.segs = append(r.segs, rseg{name: "apiKey", value: apiKey})
+		r.segs = append(r.segs, rseg{name: "apiKey", value: apiKey, idx: -1})
 	}
 	if len(r.segs) == 0 {
 		return false
@@ -399,14 +423,31 @@ func encodeBaseline(r *restRun) {
 	}
 }
 
-// reencode writes every param with enc and reports whether anything
-// differs from what the baseline signs.
-func (r *restRun) reencode(enc func(string) string) bool {
+// reencode writes every param with enc (number n of the encode step's
+// encoders) and reports whether anything differs from what the baseline
+// signs.
+func (r *restRun) reencode(n int, enc func(string) string) bool {
 	encodeBaseline(r)
+	in := r.in
+	if in.encoded == nil {
+		in.encoded = make([][]string, 3+len(otherEncoders()))
+	}
+	if in.encoded[n] == nil {
+		in.encoded[n] = make([]string, len(in.segs))
+	}
+	cache := in.encoded[n]
 	changed := false
 	for i := range r.segs {
 		s := &r.segs[i]
-		raw := enc(s.name) + "=" + enc(s.value)
+		var raw string
+		if s.idx >= 0 && !s.dirty {
+			if raw = cache[s.idx]; raw == "" {
+				raw = enc(s.name) + "=" + enc(s.value)
+				cache[s.idx] = raw
+			}
+		} else {
+			raw = enc(s.name) + "=" + enc(s.value)
+		}
 		if raw != s.raw {
 			s.raw, changed = raw, true
 		}
@@ -421,7 +462,7 @@ func encWith(e encoder) func(string) string {
 func encodeVariants() []mistake.Variant[restRun] {
 	out := []mistake.Variant[restRun]{
 		{ID: MistakeSignedDecoded, Title: "the client signed the percent-decoded text (raw characters such as UTF-8 or '@') but sent it percent-encoded", Fix: fixEncodeOnce,
-			Apply: func(r *restRun) bool { return r.reencode(func(s string) string { return s }) }, Describe: describeDecoded},
+			Apply: func(r *restRun) bool { return r.reencode(0, func(s string) string { return s }) }, Describe: describeDecoded},
 		{ID: MistakeSignedDecoded, Title: "the client signed ASCII characters decoded (e.g. '@' instead of %40, the pre-2026 habit) but sent them encoded", Fix: fixEncodeOnce,
 			Apply: func(r *restRun) bool {
 				encodeBaseline(r)
@@ -434,16 +475,18 @@ func encodeVariants() []mistake.Variant[restRun] {
 				return changed
 			}},
 		{ID: MistakeSentReencoded, Title: "the client signed the RFC 3986 percent-encoding but sent another encoding: its HTTP layer re-encoded the query after signing", Fix: fixSendSigned,
-			Apply: func(r *restRun) bool { return r.reencode(pct.Escape) }, Describe: describeReencoded},
+			Apply: func(r *restRun) bool { return r.reencode(1, pct.Escape) }, Describe: describeReencoded},
 	}
-	for _, e := range otherEncoders() {
+	for i, e := range otherEncoders() {
 		out = append(out, mistake.Variant[restRun]{ID: MistakeEncodedDifferently, Title: "the client signed another percent-encoding of the same values (" + e.name + ") than the one it sent", Fix: fixEncodeOnce,
-			Apply: func(r *restRun) bool { return r.reencode(encWith(e)) }})
+			Apply: func(r *restRun) bool { return r.reencode(2+i, encWith(e)) }})
 	}
+	n := 2 + len(otherEncoders())
 	out = append(out, mistake.Variant[restRun]{ID: MistakeSignedEncodedTwice, Title: "the client percent-encoded the values twice before signing (%E5 became %25E5) but sent them encoded once", Fix: fixEncodeOnce,
-		Apply: func(r *restRun) bool { return r.reencode(func(s string) string { return pct.Escape(pct.Escape(s)) }) }})
+		Apply: func(r *restRun) bool { return r.reencode(n, func(s string) string { return pct.Escape(pct.Escape(s)) }) }})
 	return out
 }
+
 
 const fixSendSigned = "Sign the exact bytes you send: build the query string once, sign it, and hand it to the HTTP library as the raw query (or body) so nothing re-encodes it after signing."
 
@@ -506,7 +549,8 @@ const (
 )
 
 func (r *restRun) join(m joinMode) bool {
-	var q, b []byte
+	q, b := r.qb[:0], r.bb[:0]
+	defer func() { r.qb, r.bb = q, b }()
 	nq, nb := 0, 0
 	for i := range r.segs {
 		s := &r.segs[i]
@@ -718,23 +762,12 @@ func (x *explainer) searchREST() bool {
 	}
 	signed := append([]byte(nil), run.payload...)
 	steps := make([]MistakeStep, len(found.Steps))
-	si := 0
-	for i, c := range found.Choice {
-		if c < 0 {
-			continue
-		}
-		one := make([]int, len(found.Choice))
-		for j := range one {
-			one[j] = -1
-		}
-		one[i] = c
-		d := found.Steps[si]
+	for i, d := range found.Steps {
 		ms := MistakeStep{Step: d.Step, ID: d.ID, Title: d.Title, Fix: d.Fix}
-		if len(found.Steps) > 1 && mistake.Run(p, run, one) && string(run.payload) != string(st.payload) {
+		if len(found.Picks) > 1 && mistake.Run(p, run, found.Picks[i:i+1]) && string(run.payload) != string(st.payload) {
 			ms.Diff = diffBytes(x.red.bytes(st.payload), x.red.bytes(run.payload))
 		}
-		steps[si] = ms
-		si++
+		steps[i] = ms
 	}
 	x.foundSteps(steps, signed)
 	return true
