@@ -3,8 +3,8 @@ package verify
 import (
 	"bytes"
 	"crypto/hmac"
-	"hash"
 	"crypto/sha256"
+	"hash"
 	"math/big"
 
 	"github.com/mbxkit/mbx/sign"
@@ -85,4 +85,3 @@ func (d *digestCheck) verify(v sign.Verifier, keyID, sigID byte, sig, payload []
 	}
 	return v.Verify(payload, sig) == nil
 }
-

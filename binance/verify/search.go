@@ -483,10 +483,11 @@ func encodeVariants() []mistake.Variant[restRun] {
 	}
 	n := 2 + len(otherEncoders())
 	out = append(out, mistake.Variant[restRun]{ID: MistakeSignedEncodedTwice, Title: "the client percent-encoded the values twice before signing (%E5 became %25E5) but sent them encoded once", Fix: fixEncodeOnce,
-		Apply: func(r *restRun) bool { return r.reencode(n, func(s string) string { return pct.Escape(pct.Escape(s)) }) }})
+		Apply: func(r *restRun) bool {
+			return r.reencode(n, func(s string) string { return pct.Escape(pct.Escape(s)) })
+		}})
 	return out
 }
-
 
 const fixSendSigned = "Sign the exact bytes you send: build the query string once, sign it, and hand it to the HTTP library as the raw query (or body) so nothing re-encodes it after signing."
 

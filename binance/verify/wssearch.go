@@ -181,7 +181,9 @@ func wsPipeline(in *wsIn) *mistake.Pipeline[wsRun] {
 			r.id = append(append(r.id[:0], r.payload...), 0, r.keyID, r.sigID)
 			return r.id
 		},
-		Check: func(r *wsRun) bool { return r.sig != nil && in.rest.digests.verify(r.verifier, r.keyID, r.sigID, r.sig, r.payload) },
+		Check: func(r *wsRun) bool {
+			return r.sig != nil && in.rest.digests.verify(r.verifier, r.keyID, r.sigID, r.sig, r.payload)
+		},
 		Steps: []mistake.Step[wsRun]{
 			{Name: StepParams, Baseline: (*wsRun).dropSig, Variants: []mistake.Variant[wsRun]{
 				{ID: MistakeWSAPIKeyOmitted, Title: "apiKey was left out of the signed payload", Fix: fixWSAPIKey,
