@@ -54,6 +54,10 @@ type restIn struct {
 	sig      []byte
 	keys     []keyVariant
 	digests  digestCheck
+	// sentQ and sentB are the query's and the body's exact contributions
+	// to the payload (empty pairs and all), used while a run leaves the
+	// params as sent.
+	sentQ, sentB string
 	// encoded caches each encoder's text of each param as sent: the
 	// encode step's variants run once per combination, the params rarely
 	// change between runs.
@@ -95,13 +99,33 @@ func newRestIn(st *state) *restIn {
 		}
 	}
 	add(&st.q)
+	q1, q2 := st.q.withoutSig()
+	in.sentQ = q1 + q2
 	if st.kind == bodyForm {
 		add(&st.b)
+		b1, b2 := st.b.withoutSig()
+		in.sentB = b1 + b2
 	} else {
 		in.tail = st.b.raw
+		in.sentB = st.b.raw
 		in.jsonBody = st.kind == bodyJSON
 	}
 	return in
+}
+
+// asSent reports whether the run still holds the params exactly as sent,
+// so the parts' exact bytes stand for them.
+func (r *restRun) asSent() bool {
+	if r.noTail || r.bare || len(r.segs) != len(r.in.segs) || r.tail != r.in.tail {
+		return false
+	}
+	for i := range r.segs {
+		a, b := &r.segs[i], &r.in.segs[i]
+		if a.raw != b.raw || a.inBody != b.inBody {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *restRun) reset() {
@@ -552,6 +576,10 @@ const (
 func (r *restRun) join(m joinMode) bool {
 	q, b := r.qb[:0], r.bb[:0]
 	defer func() { r.qb, r.bb = q, b }()
+	if r.asSent() {
+		q, b = append(q, r.in.sentQ...), append(b, r.in.sentB...)
+		return r.joinParts(m, q, b)
+	}
 	nq, nb := 0, 0
 	for i := range r.segs {
 		s := &r.segs[i]
@@ -573,6 +601,11 @@ func (r *restRun) join(m joinMode) bool {
 	if r.bare && len(r.segs) == 1 {
 		q = append(q[:0], r.segs[0].value...)
 	}
+	return r.joinParts(m, q, b)
+}
+
+// joinParts writes the payload of the parts q and b joined the way m says.
+func (r *restRun) joinParts(m joinMode, q, b []byte) bool {
 	p := r.payload[:0]
 	switch m {
 	case joinConcat:
