@@ -17,7 +17,6 @@ import (
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/internal/reqparse"
-	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/verify"
@@ -166,7 +165,7 @@ func runExplain(ctx context.Context, s streams, o explainOpts, input string, bod
 	red := newOutputRedactor(k.signer)
 	out, accepted, err := explainRequestText(ctx, o, k, text, bodyGiven)
 	if err != nil {
-		return red.err(err)
+		return red.Error(err)
 	}
 	var buf bytes.Buffer
 	if o.jsonOut {
@@ -179,7 +178,7 @@ func runExplain(ctx context.Context, s streams, o explainOpts, input string, bod
 	} else {
 		printExplain(&buf, out)
 	}
-	if _, err := s.out.Write(red.bytes(buf.Bytes())); err != nil {
+	if _, err := s.out.Write(red.Bytes(buf.Bytes())); err != nil {
 		return err
 	}
 	if !accepted {
@@ -610,53 +609,11 @@ func printExplain(w io.Writer, out *explainOutput) {
 // outputRedactor removes an HMAC secret from everything explain prints,
 // whatever path it took into the output (a request that carried the
 // secret, a parse error quoting the input).
-type outputRedactor struct{ forms [][]byte }
-
-func newOutputRedactor(signer sign.Signer) outputRedactor {
+func newOutputRedactor(signer sign.Signer) secret.Redactor {
 	s, ok := signer.(interface{ Secret() secret.Value })
 	if !ok {
-		return outputRedactor{}
+		return secret.Redactor{}
 	}
-	raw := string(s.Secret().Expose())
-	if raw == "" {
-		return outputRedactor{}
-	}
-	forms := []string{raw, pct.Escape(raw), verify.Visible([]byte(raw))}
-	if j, err := json.Marshal(raw); err == nil {
-		forms = append(forms, strings.Trim(string(j), `"`))
-	}
-	var r outputRedactor
-	for _, f := range forms {
-		if f != "" && !containsForm(r.forms, f) {
-			r.forms = append(r.forms, []byte(f))
-		}
-	}
-	return r
-}
-
-func containsForm(forms [][]byte, f string) bool {
-	for _, x := range forms {
-		if string(x) == f {
-			return true
-		}
-	}
-	return false
-}
-
-func (r outputRedactor) bytes(b []byte) []byte {
-	for _, f := range r.forms {
-		b = bytes.ReplaceAll(b, f, []byte(secret.Redacted))
-	}
-	return b
-}
-
-func (r outputRedactor) err(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := string(r.bytes([]byte(err.Error())))
-	if msg == err.Error() {
-		return err
-	}
-	return errors.New(msg)
+	v := s.Secret()
+	return secret.NewRedactor(v, verify.Visible(v.Expose()))
 }
