@@ -140,7 +140,7 @@ func Explain(ctx context.Context, in Input) (*Report, error) {
 	}
 	out.Timing = timing
 	vreq := req.Verify()
-	opt := verify.Options{ServerTime: time.UnixMilli(timing.ServerTimeMs), SignatureMustBeLast: in.StrictSignatureLast}
+	opt := verify.Options{ServerTime: time.UnixMilli(timing.ServerTimeMs), SignatureMustBeLast: in.StrictSignatureLast, ExplainBudget: verify.InteractiveExplainBudget}
 	if timing.Source == "local" {
 		opt.ServerTime = time.Time{} // verify reads the clock itself, to the microsecond
 	}

@@ -26,9 +26,16 @@ const (
 )
 
 // DefaultExplainBudget bounds the search for a client's mistake on one
-// rejection when Options.ExplainBudget is zero. A full search of a typical
-// order takes a few milliseconds with an HMAC key.
-const DefaultExplainBudget = 100 * time.Millisecond
+// rejection when Options.ExplainBudget is zero: what the local exchange and
+// the proxy spend on one bad request, so a flood of them stays cheap. A
+// full search of a typical order takes a few milliseconds with an HMAC or
+// RSA key and about ten with Ed25519; singles come first and are found
+// well within it. `mbx explain` gives itself more (InteractiveExplainBudget).
+const DefaultExplainBudget = 25 * time.Millisecond
+
+// InteractiveExplainBudget is the budget for a person waiting on one
+// explanation (`mbx explain`): enough for the full search on a slow machine.
+const InteractiveExplainBudget = 2 * time.Second
 
 // maxSearchChecks bounds the signature checks of one search whatever the
 // budget: every check of an RSA key costs tens of microseconds.

@@ -146,7 +146,11 @@ func mistakeClasses() []mistakeClass {
 func explainRaw(t testing.TB, text string) *verify.Explanation {
 	t.Helper()
 	_, key := keyFor(t, "hmac")
-	_, rej := verify.Verify(parseRaw(t, text), key, opts())
+	o := opts()
+	// The tests share two cores with the rest of CI: give the search the
+	// interactive budget so a slow moment cannot cut it short.
+	o.ExplainBudget = verify.InteractiveExplainBudget
+	_, rej := verify.Verify(parseRaw(t, text), key, o)
 	if rej == nil {
 		t.Fatalf("accepted:\n%s", text)
 	}
