@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -53,23 +52,6 @@ func appendWSPayload(dst []byte, ps []verify.Param, sorted bool, enc func(string
 		payload.SortParams(list)
 	}
 	return payload.AppendWSPayload(dst, list)
-}
-
-// decodeWSSignature reads the signature: hex for HMAC (either case),
-// base64 for RSA and Ed25519, taken from the JSON string as it is.
-func decodeWSSignature(alg sign.Algorithm, v string) []byte {
-	if alg == sign.HMACSHA256 {
-		b, err := hex.DecodeString(v)
-		if err != nil || len(b) != 32 {
-			return nil
-		}
-		return b
-	}
-	b, err := base64.StdEncoding.DecodeString(v)
-	if err != nil || len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 func isHex64(s string) bool {
@@ -137,7 +119,7 @@ func (c *wsConn) authenticate(q *reqCtx, m *wsMethod) *verify.Rejection {
 	if alg == sign.HMACSHA256 && !isHex64(sigText) {
 		rej := illegal("signature", verify.HMACSignatureRange)
 		rej.Explanation.Verdict = fmt.Sprintf("HMAC signature is not 64 hex digits: %d characters received", len(sigText))
-		if raw := decodeWSSignature(sign.Ed25519, sigText); raw != nil && (len(raw) == 64 || len(raw) >= 128) {
+		if raw := verify.DecodeWSSignature(sign.Ed25519, sigText); raw != nil && (len(raw) == 64 || len(raw) >= 128) {
 			rej.Explanation.Mistake = &verify.Mistake{ID: verify.MistakeWrongKeyType,
 				Title: fmt.Sprintf("a %d-byte base64 signature (RSA or Ed25519) was sent, but this API key is HMAC", len(raw)),
 				Fix:   "Sign with the key type registered for this API key: HMAC keys take hex(HMAC-SHA256(secret, payload))."}
@@ -149,7 +131,7 @@ func (c *wsConn) authenticate(q *reqCtx, m *wsMethod) *verify.Rejection {
 		return rej
 	}
 	pl := wsPayload(q.params)
-	sig := decodeWSSignature(alg, sigText)
+	sig := verify.DecodeWSSignature(alg, sigText)
 	if sig == nil || k.verifier.Verify(pl, sig) != nil {
 		return &verify.Rejection{HTTPStatus: http.StatusBadRequest, Code: codes.InvalidSignature, Msg: codes.MsgInvalidSignature,
 			Explanation: explainWSSignature(k, q.params, sigText)}

@@ -33,17 +33,25 @@ func isPlainDecimal(v string) bool {
 	return digits > 0
 }
 
-// exponentPython is Python's repr (and Go's %v) of a float: an exponent
-// below 1e-4 and from 1e16 up, e.g. 0.00001 → 1e-05.
-func exponentPython(v string) (string, bool) {
+// plainOutside reads a plain decimal whose magnitude is below lo or at
+// least hi: the numbers a float formatter writes with an exponent.
+func plainOutside(v string, lo, hi float64) (float64, bool) {
 	if !isPlainDecimal(v) {
-		return v, false
+		return 0, false
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f == 0 {
-		return v, false
+		return 0, false
 	}
-	if a := math.Abs(f); a >= 1e-4 && a < 1e16 {
+	a := math.Abs(f)
+	return f, a < lo || a >= hi
+}
+
+// exponentPython is Python's repr (and Go's %v) of a float: an exponent
+// below 1e-4 and from 1e16 up, e.g. 0.00001 → 1e-05.
+func exponentPython(v string) (string, bool) {
+	f, ok := plainOutside(v, 1e-4, 1e16)
+	if !ok {
 		return v, false
 	}
 	return strconv.FormatFloat(f, 'e', -1, 64), true
@@ -52,14 +60,8 @@ func exponentPython(v string) (string, bool) {
 // exponentJS is JavaScript's String(number): an exponent below 1e-6 and
 // from 1e21 up, without a leading zero in the exponent (1e-7).
 func exponentJS(v string) (string, bool) {
-	if !isPlainDecimal(v) {
-		return v, false
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f == 0 {
-		return v, false
-	}
-	if a := math.Abs(f); a >= 1e-6 && a < 1e21 {
+	f, ok := plainOutside(v, 1e-6, 1e21)
+	if !ok {
 		return v, false
 	}
 	s := strconv.FormatFloat(f, 'e', -1, 64)

@@ -78,18 +78,36 @@ type keyVariant struct {
 
 // restRun is the scratch state of one run.
 type restRun struct {
-	in       *restIn
-	segs     []rseg
-	tail     string
-	noTail   bool // the run signs no non-form body
-	bare     bool // the run signs the bare value of its only seg
+	signedRun
+	in     *restIn
+	segs   []rseg
+	tail   string
+	noTail bool   // the run signs no non-form body
+	bare   bool   // the run signs the bare value of its only seg
+	qb, bb []byte // join's scratch, reused across runs
+}
+
+// signedRun is where every pipeline's run ends: the bytes signed, the key
+// (numbered keyID among the key step's variants, 0 the baseline) and the
+// signature (numbered sigID).
+type signedRun struct {
 	payload  []byte
 	verifier sign.Verifier
 	keyID    byte
 	sig      []byte
 	sigID    byte
 	id       []byte
-	qb, bb   []byte // join's scratch, reused across runs
+}
+
+// identity is the run's payload, key and signature, so equal runs are
+// checked once.
+func (r *signedRun) identity() []byte {
+	r.id = append(append(r.id[:0], r.payload...), 0, r.keyID, r.sigID)
+	return r.id
+}
+
+func (r *signedRun) verifies(d *digestCheck) bool {
+	return r.sig != nil && r.verifier != nil && d.verify(r.verifier, r.keyID, r.sigID, r.sig, r.payload)
 }
 
 func newRestIn(st *state) *restIn {
@@ -142,14 +160,7 @@ func (r *restRun) reset() {
 	r.sig, r.sigID = r.in.sig, 0
 }
 
-func (r *restRun) identity() []byte {
-	r.id = append(append(r.id[:0], r.payload...), 0, r.keyID, r.sigID)
-	return r.id
-}
-
-func (r *restRun) check() bool {
-	return r.sig != nil && r.verifier != nil && r.in.digests.verify(r.verifier, r.keyID, r.sigID, r.sig, r.payload)
-}
+func (r *restRun) check() bool { return r.verifies(&r.in.digests) }
 
 // restPipeline is Binance's REST signing rule as steps: values as sent, in
 // the order sent, encoded as sent, query ‖ body with no separator, the
@@ -785,7 +796,8 @@ func (x *explainer) searchREST() bool {
 	st := x.st
 	in := newRestIn(st)
 	p := restPipeline(in)
-	run := &restRun{in: in, payload: make([]byte, 0, len(st.payload)+64)}
+	run := &restRun{in: in}
+	run.payload = make([]byte, 0, len(st.payload)+64)
 	budget := st.opt.ExplainBudget
 	if budget == 0 {
 		budget = DefaultExplainBudget
