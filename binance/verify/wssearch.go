@@ -75,15 +75,10 @@ func DecodeWSSignature(alg sign.Algorithm, v string) []byte {
 }
 
 type wsRun struct {
-	in       *wsIn
-	ps       []Param
-	enc      func(string) string // nil: raw
-	payload  []byte
-	verifier sign.Verifier
-	keyID    byte
-	sig      []byte
-	sigID    byte
-	id       []byte
+	signedRun
+	in  *wsIn
+	ps  []Param
+	enc func(string) string // nil: raw
 }
 
 type wsIn struct {
@@ -177,13 +172,8 @@ func wsPipeline(in *wsIn) *mistake.Pipeline[wsRun] {
 			r.ps = append(r.ps[:0], in.ps...)
 			r.enc, r.verifier, r.keyID, r.sig, r.sigID = nil, in.key.Verifier, 0, in.sig, 0
 		},
-		Identity: func(r *wsRun) []byte {
-			r.id = append(append(r.id[:0], r.payload...), 0, r.keyID, r.sigID)
-			return r.id
-		},
-		Check: func(r *wsRun) bool {
-			return r.sig != nil && in.rest.digests.verify(r.verifier, r.keyID, r.sigID, r.sig, r.payload)
-		},
+		Identity: (*wsRun).identity,
+		Check:    func(r *wsRun) bool { return r.verifies(&in.rest.digests) },
 		Steps: []mistake.Step[wsRun]{
 			{Name: StepParams, Baseline: (*wsRun).dropSig, Variants: []mistake.Variant[wsRun]{
 				{ID: MistakeWSAPIKeyOmitted, Title: "apiKey was left out of the signed payload", Fix: fixWSAPIKey,
