@@ -50,6 +50,11 @@ type Options struct {
 	// exchange and the proxy.
 	MaxQueryBytes int
 	MaxBodyBytes  int
+	// ExplainBudget bounds the time spent searching for the client's
+	// mistake behind one rejected signature; zero means
+	// DefaultExplainBudget, negative turns the search off. The accept path
+	// never searches.
+	ExplainBudget time.Duration
 }
 
 // Rejection is Binance's error answer plus mbx's explanation of it.
@@ -88,6 +93,10 @@ type Explanation = inspector.Explanation
 
 // Mistake is a known client mistake that reproduces the client's signature.
 type Mistake = inspector.Mistake
+
+// MistakeStep is one step of the client's signing pipeline that departs
+// from the exchange's rule.
+type MistakeStep = inspector.MistakeStep
 
 // MaxHeaderLen bounds Explanation.Header.
 const MaxHeaderLen = inspector.MaxHeaderLen

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // The docs' mixed example: order parameters in the query string, quantity,
@@ -75,4 +75,43 @@ func ExampleExplain() {
 func ExampleVisible() {
 	fmt.Println(verify.Visible([]byte("symbol=币\n")))
 	// Output: symbol=\xE5\xB8\x81\n
+}
+
+// A client that joined query and body with '&' and read its secret with a
+// trailing newline: the search names both steps.
+func ExampleExplain_twoMistakes() {
+	h, err := sign.NewHMAC(secret.FromString("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"))
+	if err != nil {
+		panic(err)
+	}
+	req := &verify.Request{
+		Method:      "POST",
+		Path:        "/api/v3/order",
+		RawQuery:    "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
+		Body:        []byte("quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=f66a323568bd5abc926984cf0fbfd45786f80abe044fe55dbf80a193769fa5a1"),
+		ContentType: "application/x-www-form-urlencoded",
+	}
+	e := verify.Explain(req, verify.Key{Verifier: h}, verify.Options{ServerTime: time.UnixMilli(1499827319600), ExplainBudget: verify.InteractiveExplainBudget})
+	fmt.Println(e.Mistake.ID)
+	for _, s := range e.Mistake.Steps {
+		fmt.Printf("%s: %s\n", s.Step, s.Title)
+	}
+	// Output:
+	// amp-join+secret-newline
+	// join: the client joined the query string and the body with '&' before signing
+	// key: the HMAC was computed with the secret plus a trailing newline
+}
+
+// The WebSocket API's baseline is its own rule (sorted, raw UTF-8): a client
+// that percent-encoded the values is named.
+func ExampleExplainWSSignature() {
+	h, err := sign.NewHMAC(secret.FromString("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"))
+	if err != nil {
+		panic(err)
+	}
+	ps := []verify.Param{{Name: "symbol", Value: "这是测试币456"}, {Name: "side", Value: "BUY"}, {Name: "timestamp", Value: "1499827319559"}}
+	raw, _ := h.AppendSign(nil, []byte("side=BUY&symbol=%E8%BF%99%E6%98%AF%E6%B5%8B%E8%AF%95%E5%B8%81456&timestamp=1499827319559"))
+	e := verify.ExplainWSSignature(verify.Key{Verifier: h}, ps, fmt.Sprintf("%x", raw), verify.Options{})
+	fmt.Println(e.Mistake.ID)
+	// Output: ws-percent-encoded
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -37,6 +36,23 @@ const (
 	MistakeTimestampNanos     = "timestamp-nanoseconds" // timestamp in nanoseconds
 	MistakeClockAhead         = "clock-ahead"           // timestamp >= server time + 1s
 	MistakeClockBehind        = "clock-behind"          // timestamp older than recvWindow
+
+	MistakeParamMoved            = "param-moved"             // a parameter signed first or last, sent elsewhere
+	MistakeBodyFirst             = "body-first"              // signed the body before the query string
+	MistakeSentReencoded         = "sent-reencoded"          // signed RFC 3986, an HTTP layer re-encoded the query after signing
+	MistakeSentLowerHex          = "sent-lower-hex"          // signed %E5, sent %e5
+	MistakeSentPlusSpace         = "sent-plus-space"         // signed %20, sent '+'
+	MistakeSentEncodedTwice      = "sent-encoded-twice"      // signed %E5, sent %25E5
+	MistakeSignedEncodedTwice    = "signed-encoded-twice"    // signed %25E5, sent %E5
+	MistakeSecretBOM             = "secret-bom"              // HMAC secret with a leading UTF-8 byte-order mark
+	MistakeSecretQuoted          = "secret-quoted"           // HMAC secret inside its quotes
+	MistakeSecretTrimmed         = "secret-trimmed"          // the key holds whitespace the client trimmed
+	MistakeSecretBase64          = "secret-base64-decoded"   // HMAC secret base64-decoded before use
+	MistakeSignatureEncodedTwice = "signature-encoded-twice" // base64 signature percent-encoded twice
+	MistakeSignatureBase64URL    = "signature-base64url"     // URL-safe base64 signature
+	// Value formats (step "format"): value-exponent, value-decimal,
+	// value-float32, value-bool, json-spaced, json-compact,
+	// json-sorted-keys, json-ascii, json-python.
 )
 
 const (
@@ -63,9 +79,6 @@ type explainer struct {
 	st  *state
 	e   *Explanation
 	red redactor
-	// tried holds candidate payloads already checked, so no variant is
-	// verified twice (each RSA check costs tens of microseconds).
-	tried map[string]bool
 }
 
 func (x *explainer) note(format string, a ...any) {
@@ -258,10 +271,12 @@ func (x *explainer) hmacSyntax() {
 		return
 	}
 	if raw := decodeBase64Loose(st.sigRaw, st.sigVal); raw != nil {
-		if len(raw) == 32 && st.payload != nil && st.key.Verifier.Verify(st.payload, raw) == nil {
-			e.Mistake = &Mistake{ID: MistakeHMACBase64, Title: "the HMAC was right but written as base64 instead of hex",
-				Fix: "Write the HMAC-SHA256 as 64 lower-case hex digits (hexdigest(), hex.EncodeToString), not base64.", Signed: e.Payload}
-			return
+		if len(raw) == 32 && st.payload != nil {
+			// The signature step's base64 variant, alone or with another
+			// step, is searched like any mismatch.
+			if x.findMistake(); e.Mistake != nil {
+				return
+			}
 		}
 		if len(raw) == 64 || len(raw) >= 128 {
 			e.Mistake = &Mistake{ID: MistakeWrongKeyType, Title: fmt.Sprintf("a %d-byte base64 signature (RSA or Ed25519) was sent, but this API key is HMAC", len(raw)),
@@ -311,372 +326,40 @@ func (x *explainer) mismatch() {
 		e.Verdict = "signature is not valid base64 once form-decoded"
 		x.note("RSA and Ed25519 signatures are base64, then percent-encoded for the URL or body ('+' as %%2B, '/' as %%2F, '=' as %%3D).")
 	default:
-		e.Verdict = "signature mismatch: no known client mistake reproduces this signature"
-		x.note("Either the key differs (wrong or mistyped secret, another API key's private key, a testnet key on production) or different bytes were signed. Print the exact string your client signs and compare it byte for byte with the payload above.")
+		e.Verdict = "signature mismatch: no known client mistake, alone or in pairs, reproduces this signature"
+		x.note(noCauseNote)
 	}
 }
 
-// findMistake tries the known client mistakes in order; the first candidate
-// payload (or key variant) under which the client's signature verifies wins.
+// noCauseNote says what is left when the search finds nothing.
+const noCauseNote = "No single step and no pair of steps of the client's pipeline that mbx knows (value format, order, percent-encoding, join, key, signature writing) reproduces the signature. That leaves: another key (a mistyped or rotated secret, another API key's private key, a testnet key on production or the reverse), other bytes signed than those sent (print the exact string your client signs and compare it byte for byte with the payload above), or three or more mistakes at once."
+
+// findMistake searches the client's signing pipeline (single steps, then
+// pairs of steps) for the combination that reproduces its signature.
 func (x *explainer) findMistake() {
 	st := x.st
 	if st.key.Verifier == nil || st.payload == nil {
 		return
 	}
-	alg := st.key.Verifier.Algorithm()
 	if st.sig == nil {
-		st.sig = decodeSignature(alg, st.sigVal)
+		st.sig = decodeSignature(st.key.Verifier.Algorithm(), st.sigVal)
 	}
 	if len(st.payload) > maxSearchBytes {
 		x.note("The payload is over %d bytes: no search for known client mistakes was made.", maxSearchBytes)
 		return
 	}
-	x.tried = map[string]bool{string(st.payload): true}
-	c := x.candidates()
-	if st.sig != nil {
-		for _, cand := range c {
-			if x.try(cand) {
-				return
-			}
-		}
-		if alg == sign.HMACSHA256 && x.secretVariants() {
-			return
-		}
+	if st.opt.ExplainBudget < 0 {
+		return
 	}
-	if alg != sign.HMACSHA256 && x.plusSpace() {
+	if x.searchREST() {
 		return
 	}
 	x.wrongKeyType()
 }
 
 // maxSearchBytes bounds the payloads Explain searches for known mistakes:
-// every candidate is a rebuilt copy of the payload, and real requests are a
-// few hundred bytes.
+// every run rebuilds the payload, and real requests are a few hundred bytes.
 const maxSearchBytes = 64 << 10
-
-type candidate struct {
-	id, title, fix string
-	payload        []byte
-}
-
-func (x *explainer) try(c candidate) bool {
-	if c.payload == nil || x.tried[string(c.payload)] {
-		return false
-	}
-	x.tried[string(c.payload)] = true
-	if x.st.key.Verifier.Verify(c.payload, x.st.sig) != nil {
-		return false
-	}
-	x.found(c.id, c.title, c.fix, c.payload)
-	return true
-}
-
-func (x *explainer) found(id, title, fix string, signed []byte) {
-	x.e.Mistake = &Mistake{ID: id, Title: title, Fix: fix, Signed: x.show(signed)}
-	if !bytes.Equal(signed, x.st.payload) {
-		x.e.Diff = diffBytes(x.red.bytes(x.st.payload), x.red.bytes(signed))
-	}
-}
-
-// seg is one pair of a part, raw and decoded, signature excluded.
-type seg struct {
-	raw, name, value string
-}
-
-func segsOf(p *part) []seg {
-	out := make([]seg, 0, len(p.pairs))
-	for i := range p.pairs {
-		if i == p.sig {
-			continue
-		}
-		pr := &p.pairs[i]
-		out = append(out, seg{raw: pr.raw(p.raw), name: pr.name, value: pr.value})
-	}
-	return out
-}
-
-func joinRaw(ss []seg) string {
-	var b strings.Builder
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(s.raw)
-	}
-	return b.String()
-}
-
-func joinEncoded(ss []seg, enc encoder) string {
-	var b []byte
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, '&')
-		}
-		b = enc.append(b, s.name)
-		b = append(b, '=')
-		b = enc.append(b, s.value)
-	}
-	return string(b)
-}
-
-// candidates lists the payloads the known mistakes produce, in the order
-// they are tried.
-func (x *explainer) candidates() []candidate {
-	st := x.st
-	q1, q2 := st.q.withoutSig()
-	qs := q1 + q2
-	var bs string
-	bodyForm := st.kind == bodyForm
-	if bodyForm {
-		b1, b2 := st.b.withoutSig()
-		bs = b1 + b2
-	} else {
-		bs = st.b.raw
-	}
-	qSegs := segsOf(&st.q)
-	var bSegs []seg
-	if bodyForm {
-		bSegs = segsOf(&st.b)
-	}
-	var out []candidate
-	add := func(id, title, fix, p string) {
-		out = append(out, candidate{id: id, title: title, fix: fix, payload: []byte(p)})
-	}
-
-	// signed-decoded: the text before percent-encoding.
-	decodeWith := func(dec func(string) (string, error)) (string, bool) {
-		a, err1 := dec(qs)
-		b, err2 := dec(bs)
-		if !bodyForm {
-			b, err2 = bs, nil
-		}
-		return a + b, err1 == nil && err2 == nil
-	}
-	if s, ok := decodeWith(pct.Unescape); ok {
-		add(MistakeSignedDecoded, "the client signed the percent-decoded text (raw characters such as UTF-8 or '@') but sent it percent-encoded", fixEncodeOnce, s)
-	}
-	if s, ok := decodeWith(pct.FormUnescape); ok {
-		add(MistakeSignedDecoded, "the client signed the form-decoded text ('+' as a space, %XX decoded) but sent it encoded", fixEncodeOnce, s)
-	}
-	if s, ok := decodeWith(unescapeASCII); ok {
-		add(MistakeSignedDecoded, "the client signed ASCII characters decoded (e.g. '@' instead of %40, the pre-2026 habit) but sent them encoded", fixEncodeOnce, s)
-	}
-
-	// sorted.
-	all := append(append([]seg(nil), qSegs...), bSegs...)
-	sorted := sortSegs(all)
-	tail := ""
-	if !bodyForm {
-		tail = bs
-	}
-	// Sorted variants count only when sorting changes the order; otherwise
-	// they would claim mistakes that other candidates describe better.
-	if !segsEqual(sorted, all) {
-		add(MistakeSorted, "the client signed the parameters sorted by name, but sent them in another order", fixNoSort, joinRaw(sorted)+tail)
-		if len(qSegs) > 0 && len(bSegs) > 0 {
-			add(MistakeSorted, "the client signed query and body each sorted by name, but sent them in another order", fixNoSort, joinRaw(sortSegs(qSegs))+joinRaw(sortSegs(bSegs)))
-		}
-		add(MistakeSorted, "the client signed url.Values.Encode()-style text (sorted by name, '+' for spaces), but sent another string", fixNoSort+" "+fixEncodeOnce, joinEncoded(sorted, encFormPlus())+tail)
-	}
-	ws := func(extra []seg) string {
-		ss := sortSegs(append(append([]seg(nil), all...), extra...))
-		var b strings.Builder
-		for i, s := range ss {
-			if i > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(s.name + "=" + s.value)
-		}
-		return b.String()
-	}
-	if !segsEqual(sorted, all) {
-		add(MistakeSorted, "the client signed with the WebSocket-API rule (sorted by name, values not percent-encoded) for a REST request", fixNoSort+" "+fixEncodeOnce, ws(nil))
-	}
-	if st.req.APIKey != "" {
-		add(MistakeSorted, "the client signed with the WebSocket-API rule (apiKey included, sorted, values not percent-encoded) for a REST request", fixNoSort+" "+fixEncodeOnce, ws([]seg{{name: "apiKey", value: st.req.APIKey}}))
-	}
-
-	// query-only, body-only, amp-join.
-	if qs != "" && bs != "" {
-		add(MistakeQueryOnly, "the client signed only the query string; the body was left out", fixConcat, qs)
-		add(MistakeBodyOnly, "the client signed only the body; the query string was left out", fixConcat, bs)
-		add(MistakeAmpJoin, "the client joined the query string and the body with '&' before signing", fixConcat, qs+"&"+bs)
-	}
-
-	// encoded-differently: the same values under other encoders.
-	if len(all) > 0 {
-		for _, enc := range otherEncoders() {
-			p := joinEncoded(qSegs, enc)
-			if bodyForm {
-				p += joinEncoded(bSegs, enc)
-			} else {
-				p += bs
-			}
-			add(MistakeEncodedDifferently, "the client signed another percent-encoding of the same values ("+enc.name+") than the one it sent", fixEncodeOnce, p)
-		}
-	}
-
-	// sig-not-last: only what preceded the signature was signed.
-	if sp := st.sigPart(); sp != nil && !sp.sigIsLast() {
-		before := strings.TrimSuffix(sp.raw[:sp.pairs[sp.sig].start], "&")
-		if sp.inBody {
-			before = qs + before
-		}
-		add(MistakeSigNotLast, "the client signed only the parameters before the signature; those after it were added later", fixSignLast, before)
-	}
-
-	// timestamp-after: timestamp (and recvWindow) added or moved after signing.
-	x.timestampCandidates(qSegs, bSegs, qs, bs, bodyForm, add)
-	return out
-}
-
-func (x *explainer) timestampCandidates(qSegs, bSegs []seg, qs, bs string, bodyForm bool, add func(id, title, fix, p string)) {
-	inQuery := indexSeg(qSegs, "timestamp")
-	segs, other := qSegs, bs
-	inBody := false
-	if inQuery < 0 {
-		if !bodyForm || indexSeg(bSegs, "timestamp") < 0 {
-			return
-		}
-		segs, other, inBody = bSegs, qs, true
-	}
-	join := func(ss []seg) string {
-		if inBody {
-			return other + joinRaw(ss)
-		}
-		return joinRaw(ss) + other
-	}
-	without := func(names ...string) []seg {
-		var out []seg
-	next:
-		for _, s := range segs {
-			for _, n := range names {
-				if s.name == n {
-					continue next
-				}
-			}
-			out = append(out, s)
-		}
-		return out
-	}
-	ts := segs[indexSeg(segs, "timestamp")]
-	rest := without("timestamp")
-	add(MistakeTimestampAfter, "the client signed without timestamp and added it after signing", fixSignLast, join(rest))
-	add(MistakeTimestampAfter, "the client signed without timestamp and recvWindow and added them after signing", fixSignLast, join(without("timestamp", "recvWindow")))
-	add(MistakeTimestampAfter, "the client signed with timestamp last but sent it elsewhere", fixSignLast, join(append(append([]seg(nil), rest...), ts)))
-	add(MistakeTimestampAfter, "the client signed with timestamp first but sent it elsewhere", fixSignLast, join(append([]seg{ts}, rest...)))
-	add(MistakeSignedSubset, "the client signed only timestamp=...; the other parameters were not signed", fixSignLast, ts.raw)
-	add(MistakeSignedSubset, "the client signed the bare timestamp value instead of the parameter string", fixSignLast, ts.value)
-}
-
-func segsEqual(a, b []seg) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func indexSeg(ss []seg, name string) int {
-	for i := range ss {
-		if ss[i].name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-func sortSegs(ss []seg) []seg {
-	out := append([]seg(nil), ss...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
-}
-
-// unescapeASCII decodes only %XX escapes of ASCII bytes, leaving UTF-8
-// percent-encoded: the canonical form pre-2026 servers appear to have used.
-func unescapeASCII(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 {
-		return s, nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			if v, err := pct.Unescape(s[i : i+3]); err == nil && v[0] < 0x80 {
-				b.WriteString(v)
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String(), nil
-}
-
-// secretVariants recomputes the HMAC with the secret as clients mangle it.
-func (x *explainer) secretVariants() bool {
-	st := x.st
-	s, ok := st.key.Verifier.(interface{ Secret() secret.Value })
-	if !ok {
-		return false
-	}
-	sec := s.Secret().Expose()
-	type variant struct {
-		id, title      string
-		prefix, suffix string
-	}
-	variants := []variant{
-		{MistakeSecretNewline, "the HMAC was computed with the secret plus a trailing newline", "", "\n"},
-		{MistakeSecretNewline, "the HMAC was computed with the secret plus a trailing CR LF", "", "\r\n"},
-		{MistakeSecretSpace, "the HMAC was computed with the secret plus a trailing space", "", " "},
-		{MistakeSecretSpace, "the HMAC was computed with the secret plus a trailing tab", "", "\t"},
-		{MistakeSecretSpace, "the HMAC was computed with the secret plus a leading space", " ", ""},
-		{MistakeSecretNewline, "the HMAC was computed with the secret plus a leading newline", "\n", ""},
-	}
-	for _, v := range variants {
-		k := make([]byte, 0, len(sec)+2)
-		k = append(append(append(k, v.prefix...), sec...), v.suffix...)
-		h, err := sign.NewHMAC(secret.New(k))
-		clear(k)
-		if err != nil {
-			continue
-		}
-		if h.Verify(st.payload, st.sig) == nil {
-			x.found(v.id, v.title, fixSecret, st.payload)
-			return true
-		}
-	}
-	if st.req.APIKey != "" {
-		if h, err := sign.NewHMAC(secret.FromString(st.req.APIKey)); err == nil && h.Verify(st.payload, st.sig) == nil {
-			x.found(MistakeAPIKeyAsSecret, "the HMAC was computed with the API key instead of the secret key", "Use the Secret Key (shown once when the key was created) as the HMAC key; the API key goes only in the X-MBX-APIKEY header.", st.payload)
-			return true
-		}
-	}
-	return false
-}
-
-// plusSpace: an unencoded base64 signature's '+' reads as a space. Restore
-// it and check.
-func (x *explainer) plusSpace() bool {
-	st := x.st
-	if !strings.Contains(st.sigRaw, "+") {
-		return false
-	}
-	v, err := pct.Unescape(st.sigRaw)
-	if err != nil {
-		return false
-	}
-	sig, err := base64.StdEncoding.DecodeString(v)
-	if err != nil || st.key.Verifier.Verify(st.payload, sig) != nil {
-		return false
-	}
-	x.found(MistakePlusSpace, "the base64 signature was not percent-encoded: its '+' was read as a space",
-		"Percent-encode the base64 signature before putting it in the URL or body ('+' as %2B, '/' as %2F, '=' as %3D).", st.payload)
-	return true
-}
 
 func (x *explainer) wrongKeyType() {
 	st := x.st

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // The spot docs' public example key pair.
@@ -129,7 +129,11 @@ func fromSigned(s payload.Signed) *verify.Request {
 	return r
 }
 
-func opts() verify.Options { return verify.Options{ServerTime: testNow} }
+// opts gives the search the interactive budget: the tests share two cores
+// with the rest of CI, and a slow moment must not cut a search short.
+func opts() verify.Options {
+	return verify.Options{ServerTime: testNow, ExplainBudget: verify.InteractiveExplainBudget}
+}
 
 // noSecret fails when any output of a rejection carries the secret.
 func noSecret(t testing.TB, rej *verify.Rejection, sec string) {

@@ -119,50 +119,26 @@ func diffBytes(sent, signed []byte) string {
 	return b.String()
 }
 
-// redactor removes an HMAC secret from everything an explanation shows.
-type redactor struct{ forms [][]byte }
-
-const redacted = "[REDACTED]"
+// redactor removes an HMAC secret from everything an explanation shows,
+// with the one redactor of package secret.
+type redactor struct{ secret.Redactor }
 
 func newRedactor(k Key) redactor {
 	s, ok := k.Verifier.(interface{ Secret() secret.Value })
 	if !ok {
 		return redactor{}
 	}
-	raw := s.Secret().Expose()
-	if len(raw) == 0 {
-		return redactor{}
-	}
-	r := redactor{forms: [][]byte{raw}}
-	for _, f := range []string{pct.Escape(string(raw)), Visible(raw)} {
-		if f != string(raw) {
-			r.forms = append(r.forms, []byte(f))
-		}
-	}
-	return r
+	v := s.Secret()
+	return redactor{secret.NewRedactor(v, Visible(v.Expose()))}
 }
 
-func (r redactor) bytes(b []byte) []byte {
-	for _, f := range r.forms {
-		if bytes.Contains(b, f) {
-			b = bytes.ReplaceAll(b, f, []byte(redacted))
-		}
-	}
-	return b
-}
+func (r redactor) bytes(b []byte) []byte { return r.Bytes(b) }
 
-func (r redactor) str(s string) string {
-	for _, f := range r.forms {
-		if strings.Contains(s, string(f)) {
-			s = strings.ReplaceAll(s, string(f), redacted)
-		}
-	}
-	return s
-}
+func (r redactor) str(s string) string { return r.String(s) }
 
 // explanation is the last pass: no string leaves with the secret in it.
 func (r redactor) explanation(e *Explanation) {
-	if len(r.forms) == 0 {
+	if r.IsZero() {
 		return
 	}
 	e.Verdict, e.Payload, e.SignatureLocation, e.Diff = r.str(e.Verdict), r.str(e.Payload), r.str(e.SignatureLocation), r.str(e.Diff)
@@ -171,5 +147,9 @@ func (r redactor) explanation(e *Explanation) {
 	}
 	if m := e.Mistake; m != nil {
 		m.Title, m.Fix, m.Signed = r.str(m.Title), r.str(m.Fix), r.str(m.Signed)
+		for i := range m.Steps {
+			st := &m.Steps[i]
+			st.Title, st.Fix, st.Diff = r.str(st.Title), r.str(st.Fix), r.str(st.Diff)
+		}
 	}
 }

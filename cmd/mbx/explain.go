@@ -8,19 +8,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/explain"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/internal/reqparse"
-	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/spf13/cobra"
 )
 
@@ -112,48 +110,6 @@ Exit code: 0 when Binance would accept the request, 1 when it would reject it.`,
 	return cmd
 }
 
-// explainOutput is the --json shape.
-type explainOutput struct {
-	Request     explainRequest      `json:"request"`
-	Key         explainKey          `json:"key"`
-	Accepted    bool                `json:"accepted"`
-	Signature   string              `json:"signature"` // valid, invalid, or not checked (an earlier check failed)
-	HTTPStatus  int                 `json:"status"`
-	Code        int                 `json:"code"`
-	Msg         string              `json:"msg"`
-	Explanation *verify.Explanation `json:"explanation"`
-	Timing      explainTiming       `json:"timing"`
-	KeyChecks   []string            `json:"key_checks,omitempty"`
-	Notes       []string            `json:"notes,omitempty"`
-}
-
-type explainRequest struct {
-	Format      string `json:"format"`
-	Method      string `json:"method"`
-	URL         string `json:"url"`
-	Host        string `json:"host,omitempty"`
-	HostEnv     string `json:"host_env,omitempty"`
-	Path        string `json:"path"`
-	Query       string `json:"query"`
-	Body        string `json:"body"`
-	ContentType string `json:"content_type,omitempty"`
-	APIKey      string `json:"api_key,omitempty"` // masked
-	HasAPIKey   bool   `json:"has_api_key"`
-}
-
-type explainKey struct {
-	Type   string `json:"type"`
-	Source string `json:"source"`
-	APIKey string `json:"api_key,omitempty"` // masked
-	Env    string `json:"env,omitempty"`
-}
-
-type explainTiming struct {
-	Source       string `json:"source"` // given, exchange or local
-	ServerTimeMs int64  `json:"server_time_ms"`
-	Detail       string `json:"detail"`
-}
-
 // loadedKey is the key material explain verifies with.
 type loadedKey struct {
 	signer sign.Signer
@@ -179,10 +135,21 @@ func runExplain(ctx context.Context, s streams, o explainOpts, input string, bod
 		return err
 	}
 	red := newOutputRedactor(k.signer)
-	out, accepted, err := explainRequestText(ctx, o, k, text, bodyGiven)
+	out, err := explain.Explain(ctx, explain.Input{
+		Text: text, URLMode: bodyGiven, Body: o.body, Method: o.method, ContentType: o.contentType,
+		Signer: k.signer, KeySource: k.source, APIKey: k.apiKey, Env: k.env,
+		Code: o.code, StrictSignatureLast: o.strictLast,
+		Clock: func(ctx context.Context, req *reqparse.Request) (explain.Timing, error) {
+			return o.serverClock(ctx, k, req)
+		},
+	})
 	if err != nil {
-		return red.err(err)
+		if bodyGiven && errors.Is(err, reqparse.ErrSyntax) {
+			err = fmt.Errorf("%w (--body, --method and --content-type go with a URL input)", err)
+		}
+		return red.Error(err)
 	}
+	accepted := out.Accepted
 	var buf bytes.Buffer
 	if o.jsonOut {
 		enc := json.NewEncoder(&buf)
@@ -194,7 +161,7 @@ func runExplain(ctx context.Context, s streams, o explainOpts, input string, bod
 	} else {
 		printExplain(&buf, out)
 	}
-	if _, err := s.out.Write(red.bytes(buf.Bytes())); err != nil {
+	if _, err := s.out.Write(red.Bytes(buf.Bytes())); err != nil {
 		return err
 	}
 	if !accepted {
@@ -315,116 +282,11 @@ func (o explainOpts) profileForKey() (creds.Profile, string, error) {
 	return p, fmt.Sprintf("profile %q from %s", p.Name, path), nil
 }
 
-// explainRequestText parses, verifies and explains; the bool is whether
-// Binance would accept the request.
-func explainRequestText(ctx context.Context, o explainOpts, k loadedKey, text string, bodyGiven bool) (*explainOutput, bool, error) {
-	var req *reqparse.Request
-	var err error
-	if bodyGiven || o.method != "" || o.contentType != "" {
-		req, err = reqparse.ParseURL(strings.TrimSpace(text), o.body)
-		if err == nil {
-			if o.method != "" {
-				req.Method = strings.ToUpper(o.method)
-			}
-			if o.contentType != "" {
-				req.Header.Set("Content-Type", o.contentType)
-			}
-		}
-	} else {
-		req, err = reqparse.Parse(text)
-	}
-	if err != nil {
-		if bodyGiven {
-			return nil, false, fmt.Errorf("%w (--body, --method and --content-type go with a URL input)", err)
-		}
-		return nil, false, err
-	}
-	verifier, err := sign.Public(k.signer)
-	if err != nil {
-		return nil, false, err
-	}
-	reqKey, hasKey := req.APIKey()
-	var notes []string
-	checkHeader := true
-	if req.Format == reqparse.FormatURL && !hasKey {
-		// A URL carries no headers: take the key's own API key when known.
-		if k.apiKey != "" {
-			req.Header.Set("X-MBX-APIKEY", k.apiKey)
-			reqKey, hasKey = k.apiKey, true
-			notes = append(notes, "A URL carries no headers: the request is taken as sent with X-MBX-APIKEY "+creds.MaskKey(k.apiKey)+", the key's API key.")
-		} else {
-			checkHeader = false
-			notes = append(notes, "A URL carries no headers, so the X-MBX-APIKEY header was not checked; give --api-key to include it.")
-		}
-	}
-	out := &explainOutput{
-		Request: explainRequest{Format: string(req.Format), Method: req.Method, URL: req.URL(), Host: req.Host, HostEnv: hostEnv(req.Host),
-			Path: req.Path, Query: req.RawQuery, Body: string(req.Body), ContentType: req.ContentType(), APIKey: creds.MaskKey(reqKey), HasAPIKey: hasKey},
-		Key:   explainKey{Type: k.signer.Algorithm().String(), Source: k.source, APIKey: creds.MaskKey(k.apiKey), Env: k.env},
-		Notes: append(append([]string(nil), req.Notes...), notes...),
-	}
-	timing, err := o.serverClock(ctx, k, req)
-	if err != nil {
-		return nil, false, err
-	}
-	out.Timing = timing
-	vreq := req.Verify()
-	opt := verify.Options{ServerTime: time.UnixMilli(timing.ServerTimeMs), SignatureMustBeLast: o.strictLast}
-	if timing.Source == "local" {
-		opt.ServerTime = time.Time{} // verify reads the clock itself, to the microsecond
-	}
-	key := verify.Key{APIKey: reqKey, Verifier: verifier}
-	_, rej := verify.Verify(vreq, key, opt)
-	out.Explanation = verify.Explain(vreq, key, opt)
-	var hdrRej *verify.Rejection
-	if checkHeader {
-		hdrRej = verify.CheckAPIKeyHeader(reqKey, hasKey)
-	}
-	switch {
-	case hdrRej != nil:
-		// Binance checks the header first: this is its answer.
-		out.HTTPStatus, out.Code, out.Msg = hdrRej.HTTPStatus, int(hdrRej.Code), hdrRej.Msg
-		out.Notes = append(out.Notes, "Binance answers -2014 before it looks at the signature: the X-MBX-APIKEY header "+apiKeyHeaderProblem(hdrRej))
-	case rej != nil:
-		out.HTTPStatus, out.Code, out.Msg = rej.HTTPStatus, int(rej.Code), rej.Msg
-	default:
-		out.Accepted, out.HTTPStatus = true, 200
-	}
-	switch {
-	case rej == nil || rej.Code == codes.InvalidTimestamp:
-		out.Signature = "valid"
-	case rej.Code == codes.InvalidSignature:
-		out.Signature = "invalid"
-	default:
-		out.Signature = "not checked"
-	}
-	if k.apiKey != "" && hasKey && reqKey != k.apiKey {
-		out.Notes = append(out.Notes, fmt.Sprintf("The request carries API key %s, but the key you gave belongs to %s: Binance checks the signature with the secret of the key in the header, so it fails (-1022) or the key is unknown there (-2015). Send the API key that belongs to the secret.",
-			creds.MaskKey(reqKey), creds.MaskKey(k.apiKey)))
-	}
-	signatureOK := hdrRej == nil && (rej == nil || rej.Code == codes.InvalidTimestamp)
-	if signatureOK || o.code == int(codes.RejectedMBXKey) {
-		out.KeyChecks = keyChecks(req, k, o.code)
-	}
-	if o.code != 0 && out.Accepted {
-		out.Notes = append(out.Notes, fmt.Sprintf("The exchange answered %d, but mbx finds the request valid with this key and clock: the cause is outside the signature (see the checks below), or the exchange saw a different request or key.", o.code))
-	}
-	return out, out.Accepted, nil
-}
-
-func apiKeyHeaderProblem(rej *verify.Rejection) string {
-	if rej.Explanation != nil {
-		v := rej.Explanation.Verdict
-		return strings.TrimPrefix(v, "X-MBX-APIKEY header ") + "."
-	}
-	return "is malformed."
-}
-
 // serverClock decides the exchange's time the request is judged against.
-func (o explainOpts) serverClock(ctx context.Context, k loadedKey, req *reqparse.Request) (explainTiming, error) {
+func (o explainOpts) serverClock(ctx context.Context, k loadedKey, req *reqparse.Request) (explain.Timing, error) {
 	switch {
 	case o.serverTime > 0:
-		return explainTiming{Source: "given", ServerTimeMs: o.serverTime,
+		return explain.Timing{Source: "given", ServerTimeMs: o.serverTime,
 			Detail: fmt.Sprintf("the exchange's time given with --server-time (%s)", time.UnixMilli(o.serverTime).UTC().Format("2006-01-02 15:04:05.000 MST"))}, nil
 	case o.ask:
 		base := o.baseURL
@@ -439,12 +301,12 @@ func (o explainOpts) serverClock(ctx context.Context, k loadedKey, req *reqparse
 			case k.env != "":
 				opt.Env, base = binance.Env(k.env), "the "+k.env+" environment"
 			default:
-				return explainTiming{}, errors.New("--ask needs to know which exchange to ask: give --base-url, or a request with a full URL (https://host/...)")
+				return explain.Timing{}, errors.New("--ask needs to know which exchange to ask: give --base-url, or a request with a full URL (https://host/...)")
 			}
 		}
 		c, err := binance.New(opt)
 		if err != nil {
-			return explainTiming{}, fmt.Errorf("--ask: %w", err)
+			return explain.Timing{}, fmt.Errorf("--ask: %w", err)
 		}
 		fam, ferr := binance.FamilyOf(req.Path)
 		if ferr != nil {
@@ -452,20 +314,19 @@ func (o explainOpts) serverClock(ctx context.Context, k loadedKey, req *reqparse
 		}
 		ck, err := c.Clock(fam)
 		if err != nil {
-			return explainTiming{}, fmt.Errorf("--ask: %w", err)
+			return explain.Timing{}, fmt.Errorf("--ask: %w", err)
 		}
 		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		est, err := ck.Sync(sctx)
 		if err != nil {
-			return explainTiming{}, fmt.Errorf("--ask: asking %s for its time: %w (give --server-time MS instead)", base, err)
+			return explain.Timing{}, fmt.Errorf("--ask: asking %s for its time: %w (give --server-time MS instead)", base, err)
 		}
 		now := time.Now().Add(est.Offset)
-		return explainTiming{Source: "exchange", ServerTimeMs: now.UnixMilli(),
+		return explain.Timing{Source: "exchange", ServerTimeMs: now.UnixMilli(),
 			Detail: fmt.Sprintf("asked %s (%s): this machine's clock is %s the exchange's", base, fam.TimePath(), describeOffset(est.Offset, est.Bound))}, nil
 	}
-	return explainTiming{Source: "local", ServerTimeMs: time.Now().UnixMilli(),
-		Detail: "this machine's clock, not the exchange's: give --server-time MS (from a log or GET /api/v3/time) or --ask. A request copied from a log is naturally old now, so -1021 here may only mean that"}, nil
+	return explain.LocalTiming(), nil
 }
 
 func describeOffset(off, bound time.Duration) string {
@@ -479,89 +340,8 @@ func describeOffset(off, bound time.Duration) string {
 	return fmt.Sprintf("level with (± %s)", r(bound))
 }
 
-// hostEnv names the environment a host belongs to.
-func hostEnv(host string) string {
-	h := strings.ToLower(host)
-	if hh, _, err := net.SplitHostPort(h); err == nil {
-		h = hh
-	}
-	h = strings.Trim(h, "[]")
-	switch {
-	case h == "":
-		return ""
-	case h == "testnet.binance.vision" || h == "testnet.binancefuture.com":
-		return "testnet"
-	case strings.HasPrefix(h, "demo-") && strings.HasSuffix(h, ".binance.com"):
-		return "demo"
-	case strings.HasSuffix(h, ".binance.com"):
-		return "prod"
-	case h == "localhost" || h == "::1" || strings.HasPrefix(h, "127."):
-		return "local"
-	}
-	return ""
-}
-
-func envName(e string) string {
-	switch e {
-	case "prod":
-		return "production"
-	case "testnet":
-		return "the testnet"
-	case "demo":
-		return "demo trading"
-	case "local":
-		return "a local exchange (mbx serve)"
-	}
-	return e
-}
-
-// keyChecks lists what to check for a -2015: mbx cannot see Binance's key
-// database, so it says where to look, first what the request itself hints.
-func keyChecks(req *reqparse.Request, k loadedKey, code int) []string {
-	var out []string
-	he := hostEnv(req.Host)
-	switch {
-	case he != "" && he != "local" && k.env != "" && k.env != he:
-		out = append(out, fmt.Sprintf("Environment mismatch: the key is from %s but the request went to %s (%s). API keys exist in one environment only: a testnet key is unknown on production and the reverse, which is -2015. Send it to the key's environment or use a key created there.",
-			envName(k.env), envName(he), req.Host))
-	case he == "testnet":
-		out = append(out, fmt.Sprintf("The request went to the testnet (%s): testnet keys are created at testnet.binance.vision (spot) or testnet.binancefuture.com (futures); a production key is unknown there, which is -2015.", req.Host))
-	case he == "prod" || he == "demo":
-		out = append(out, fmt.Sprintf("The request went to %s (%s): a key created on the testnet (testnet.binance.vision, testnet.binancefuture.com) is unknown there, which is -2015. Check the key was made on the API Management page of this environment.", envName(he), req.Host))
-	default:
-		out = append(out, "Check the key exists on the exchange the request went to: a testnet key is unknown on production and the reverse, which is -2015.")
-	}
-	out = append(out,
-		"IP whitelist: if the key is restricted to trusted IPs, the public (egress) IP of the machine that sent the request must be on the list; cloud hosts, containers, VPNs and IPv6 change it. Binance's futures API names the IP it saw in the -2015 message.",
-		"Permission: "+permissionFor(req.Path),
-		"The key was not deleted, expired or re-created (re-creating gives a new API key and secret), and the X-MBX-APIKEY header holds the API key, not the secret.")
-	if code == int(codes.RejectedMBXKey) {
-		out = append(out, "mbx doctor with this key checks it against the exchange directly, including /sapi/v1/account/apiRestrictions (which lists the key's IP restriction and permissions) where the exchange has it.")
-	}
-	return out
-}
-
-// permissionFor names the key permission an endpoint needs.
-func permissionFor(path string) string {
-	switch {
-	case strings.HasPrefix(path, "/fapi/"), strings.HasPrefix(path, "/dapi/"):
-		return "futures endpoints need \"Enable Futures\" on the key (and a futures account opened)."
-	case strings.HasPrefix(path, "/eapi/"):
-		return "options endpoints need \"Enable European Options\" on the key."
-	case strings.Contains(path, "/capital/withdraw") || strings.Contains(path, "/fiat/withdraw"):
-		return "withdrawals need \"Enable Withdrawals\", which Binance allows only with an IP restriction."
-	case strings.HasPrefix(path, "/sapi/v1/margin"), strings.HasPrefix(path, "/papi/"):
-		return "margin endpoints need \"Enable Spot & Margin Trading\" (and margin enabled on the account)."
-	case strings.HasPrefix(path, "/sapi/"):
-		return "wallet endpoints (/sapi) need the permission named in their docs (e.g. \"Permits Universal Transfer\"); reading works with \"Enable Reading\"."
-	case strings.HasPrefix(path, "/api/v3/order"), strings.HasPrefix(path, "/api/v3/orderList"), strings.HasPrefix(path, "/api/v3/sor"), strings.HasPrefix(path, "/api/v3/openOrders"):
-		return "placing or cancelling orders needs \"Enable Spot & Margin Trading\" on the key."
-	}
-	return "the endpoint " + path + " needs the permission its docs name; reading needs \"Enable Reading\"."
-}
-
 // printExplain writes the readable report.
-func printExplain(w io.Writer, out *explainOutput) {
+func printExplain(w io.Writer, out *explain.Report) {
 	r := out.Request
 	row := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
 	row("request", fmt.Sprintf("%s %s  (%s)", r.Method, r.URL, r.Format))
@@ -580,7 +360,7 @@ func printExplain(w io.Writer, out *explainOutput) {
 		row("api key", "(no X-MBX-APIKEY header)")
 	}
 	if r.HostEnv != "" {
-		row("exchange", envName(r.HostEnv)+" ("+r.Host+")")
+		row("exchange", explain.EnvName(r.HostEnv)+" ("+r.Host+")")
 	}
 	key := out.Key.Type + " key from " + out.Key.Source
 	if out.Key.APIKey != "" {
@@ -625,53 +405,11 @@ func printExplain(w io.Writer, out *explainOutput) {
 // outputRedactor removes an HMAC secret from everything explain prints,
 // whatever path it took into the output (a request that carried the
 // secret, a parse error quoting the input).
-type outputRedactor struct{ forms [][]byte }
-
-func newOutputRedactor(signer sign.Signer) outputRedactor {
+func newOutputRedactor(signer sign.Signer) secret.Redactor {
 	s, ok := signer.(interface{ Secret() secret.Value })
 	if !ok {
-		return outputRedactor{}
+		return secret.Redactor{}
 	}
-	raw := string(s.Secret().Expose())
-	if raw == "" {
-		return outputRedactor{}
-	}
-	forms := []string{raw, pct.Escape(raw), verify.Visible([]byte(raw))}
-	if j, err := json.Marshal(raw); err == nil {
-		forms = append(forms, strings.Trim(string(j), `"`))
-	}
-	var r outputRedactor
-	for _, f := range forms {
-		if f != "" && !containsForm(r.forms, f) {
-			r.forms = append(r.forms, []byte(f))
-		}
-	}
-	return r
-}
-
-func containsForm(forms [][]byte, f string) bool {
-	for _, x := range forms {
-		if string(x) == f {
-			return true
-		}
-	}
-	return false
-}
-
-func (r outputRedactor) bytes(b []byte) []byte {
-	for _, f := range r.forms {
-		b = bytes.ReplaceAll(b, f, []byte(secret.Redacted))
-	}
-	return b
-}
-
-func (r outputRedactor) err(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := string(r.bytes([]byte(err.Error())))
-	if msg == err.Error() {
-		return err
-	}
-	return errors.New(msg)
+	v := s.Secret()
+	return secret.NewRedactor(v, verify.Visible(v.Expose()))
 }

@@ -17,12 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mbxkit/mbx/binance/payload"
 	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/binance/explain"
+	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // The Binance docs' public example key pair.
@@ -231,7 +232,7 @@ func TestExplainMistakes(t *testing.T) {
 				// JSON, with the request on standard input.
 				jout, jerr, err := runIn(t, input, append(args, "--json", "-")...)
 				checkExplainRun(t, tc, jout, jerr, err)
-				var got explainOutput
+				var got explain.Report
 				if err := json.Unmarshal([]byte(jout), &got); err != nil {
 					t.Fatalf("--json output is not JSON: %v\n%s", err, jout)
 				}

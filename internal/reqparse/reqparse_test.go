@@ -95,6 +95,18 @@ func TestParseCurl(t *testing.T) {
 		{"empty header with ';'", `curl -H 'X-MBX-APIKEY;' https://h/x`, want{method: "GET", path: "/x"}},
 		{"fragment dropped, userinfo dropped", `curl 'https://u:p@h:8443/x?a=1#frag'`, want{method: "GET", host: "h:8443", path: "/x", query: "a=1"}},
 		{"unknown option noted", `curl --frobnicate https://h/x`, want{method: "GET", path: "/x", note: "--frobnicate"}},
+		// Read by bash's grammar (mvdan.cc/sh/v3): what a shell would pass to curl.
+		{"nested quotes", `curl -H "X-MBX-APIKEY: k" -d "note=it's \"quoted\" 'twice'" 'https://h/x?a='"'"'b'"'"`,
+			want{method: "POST", path: "/x", query: "a='b'", body: `note=it's "quoted" 'twice'`, ct: "application/x-www-form-urlencoded", apiKey: "k"}},
+		{"continuation inside a word", "curl 'https://h/x?a=1'\\\n'&b=2' -d c\\\n=3",
+			want{method: "POST", path: "/x", query: "a=1&b=2", body: "c=3", ct: "application/x-www-form-urlencoded"}},
+		{"$'...' with \\n, \\' and a NUL that ends it", `curl $'https://h/x?a=%41\x42\'c\'' -d $'n=1\x00ignored'`,
+			want{method: "POST", path: "/x", query: "a=%41B'c'", body: "n=1", ct: "application/x-www-form-urlencoded"}},
+		{"pipe ends the command", `curl 'https://h/x?a=1' | jq .`, want{method: "GET", path: "/x", query: "a=1", note: "| jq"}},
+		{"&& ends the command", `curl 'https://h/x?a=1' && echo done`, want{method: "GET", path: "/x", query: "a=1", note: "echo done"}},
+		{"command substitution kept literally", `curl "https://h/x?timestamp=$(now_ms)"`, want{method: "GET", path: "/x", query: "timestamp=$(now_ms)", note: "substitution"}},
+		{"${VAR} kept literally", `curl -H "X-MBX-APIKEY: ${KEY}" https://h/x`, want{method: "GET", path: "/x", apiKey: "${KEY}", note: "${KEY} was not expanded"}},
+		{"CR LF line ends from Windows", "curl \\\r\n -X POST \\\r\n 'https://h/x?a=1'\r\n", want{method: "POST", path: "/x", query: "a=1", noBody: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

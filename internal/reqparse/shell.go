@@ -1,16 +1,19 @@
 package reqparse
 
 import (
-	"strconv"
+	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // shellResult is one simple command split into words as a POSIX shell
 // (bash) would, without running anything.
 type shellResult struct {
 	words []string
-	// rest is what followed a control operator (; | & or a line break)
+	// rest is what followed a control operator (; | & && or a line break)
 	// that ended the command, trimmed; "" when the command used all input.
 	rest     string
 	operator string // the operator that ended the command
@@ -18,300 +21,180 @@ type shellResult struct {
 	cmdSubst bool
 }
 
-// splitShell splits the first command of s into words: single quotes,
-// double quotes (with \" \\ \$ \` escapes), $'...' ANSI-C quoting,
-// backslash escapes and backslash-newline continuations. Shell variables
-// and command substitutions are kept as literal text (there is no shell to
-// expand them) and reported. Redirections (> file, 2>&1) are dropped.
+// splitShell reads the first command of s with bash's grammar
+// (mvdan.cc/sh/v3/syntax), so a pasted curl line splits exactly as a shell
+// would split it: '...', "..." with its escapes, $'...' ANSI-C quoting,
+// backslash escapes, continuations and nested quotes. Nothing runs: shell
+// variables and command substitutions are kept as their literal text and
+// reported, and redirections (> file, 2>&1) are dropped.
 func splitShell(s string) (shellResult, error) {
 	var res shellResult
-	var buf strings.Builder
-	inWord := false
-	skipNext := false // the next word is a redirection target
-	end := func() {
-		if inWord {
-			if skipNext {
-				skipNext = false
-			} else {
-				res.words = append(res.words, buf.String())
-			}
+	// A command copied on Windows ends its lines with CR LF; the shell it
+	// was written for read each as one line end.
+	src := strings.ReplaceAll(s, "\r\n", "\n")
+	// The parser refuses bytes that are not UTF-8, which bash takes as they
+	// are (a Latin-1 byte pasted from a log): they travel through it as
+	// private-use runes and come back as themselves.
+	var mapped bool
+	if !utf8.ValidString(src) {
+		if strings.ContainsFunc(src, isByteRune) {
+			return res, errorf(FormatCurl, "the command mixes bytes that are not UTF-8 with the characters U+F780..U+F7FF; paste the raw HTTP request instead")
 		}
-		buf.Reset()
-		inWord = false
+		src, mapped = protectBytes(src), true
 	}
-	i := 0
-	for i < len(s) {
-		c := s[i]
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	if err != nil {
+		var pe syntax.ParseError
+		if errors.As(err, &pe) {
+			if strings.Contains(pe.Text, "without closing quote") {
+				return res, errorf(FormatCurl, "a quote opened near byte %d is never closed (%s); close it, or paste the whole command", pe.Pos.Offset(), pe.Text)
+			}
+			return res, errorf(FormatCurl, "the command is not valid shell syntax at byte %d: %s; paste the command as you ran it", pe.Pos.Offset(), pe.Text)
+		}
+		return res, errorf(FormatCurl, "the command is not valid shell syntax: %v", err)
+	}
+	if len(f.Stmts) == 0 {
+		return res, nil
+	}
+	st := f.Stmts[0]
+	// The curl of `curl ... | jq` or `curl ... && echo` is the leftmost
+	// command of its pipeline or list.
+	cmd := st.Cmd
+	for {
+		b, ok := cmd.(*syntax.BinaryCmd)
+		if !ok {
+			break
+		}
+		res.operator = b.Op.String()
+		res.rest = strings.TrimSpace(src[b.OpPos.Offset():])
+		cmd = b.X.Cmd
+	}
+	if res.operator == "" {
 		switch {
-		case c == ' ' || c == '\t':
-			end()
-			i++
-		case c == '\\':
-			switch {
-			case strings.HasPrefix(s[i+1:], "\r\n"):
-				i += 3
-			case i+1 < len(s) && s[i+1] == '\n':
-				i += 2
-			case i+1 < len(s):
-				_, n := utf8.DecodeRuneInString(s[i+1:])
-				buf.WriteString(s[i+1 : i+1+n])
-				inWord = true
-				i += 1 + n
-			default:
-				buf.WriteByte('\\')
-				inWord = true
-				i++
-			}
-		case c == '\r' && i+1 < len(s) && s[i+1] == '\n', c == '\n', c == ';', c == '|', c == '&':
-			end()
-			if len(res.words) == 0 && (c == '\n' || c == '\r') {
-				i++ // blank lines before the command
-				continue
-			}
-			op := string(c)
-			if c == '\r' {
-				op = "\n"
-			}
-			res.operator = op
-			res.rest = strings.TrimSpace(s[i:])
-			if c == '&' && strings.HasPrefix(s[i:], "&>") {
-				res.rest = "" // &>file redirects output; the command goes on
-				res.operator = ""
-				skipNext = true
-				i += 2
-				continue
-			}
-			if strings.TrimLeft(res.rest, ";&|\r\n \t") == "" {
-				res.rest = "" // a trailing ; or & ends the command with nothing after it
-			}
-			return res, nil
-		case c == '>' || c == '<':
-			// A redirection: "2>" names a descriptor, ">&1" duplicates one.
-			if inWord && isDigits(buf.String()) {
-				buf.Reset()
-				inWord = false
-			}
-			end()
-			i++
-			for i < len(s) && (s[i] == '>' || s[i] == '&' || s[i] == '|') {
-				i++
-			}
-			if i < len(s) && s[i] >= '0' && s[i] <= '9' && i > 0 && s[i-1] == '&' {
-				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-					i++
-				}
-				continue
-			}
-			skipNext = true
-		case c == '#' && !inWord:
-			nl := strings.IndexByte(s[i:], '\n')
-			if nl < 0 {
-				i = len(s)
-			} else {
-				i += nl
-			}
-		case c == '\'':
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return res, errorf(FormatCurl, "a single quote at byte %d is never closed; close it, or paste the whole command", i)
-			}
-			buf.WriteString(s[i+1 : i+1+j])
-			inWord = true
-			i += j + 2
-		case c == '"':
-			n, err := res.doubleQuoted(s, i, &buf)
-			if err != nil {
-				return res, err
-			}
-			inWord = true
-			i = n
-		case c == '$' && i+1 < len(s) && s[i+1] == '\'':
-			n, err := ansiC(s, i+2, &buf)
-			if err != nil {
-				return res, err
-			}
-			inWord = true
-			i = n
-		case c == '$' && i+1 < len(s) && s[i+1] == '"':
-			i++ // $"..." is a translatable string: the same bytes as "..."
-		case c == '$' || c == '`':
-			n := res.expansion(s, i)
-			buf.WriteString(s[i:n])
-			inWord = true
-			i = n
-		default:
-			buf.WriteByte(c)
-			inWord = true
-			i++
+		case st.Background && st.Semicolon.IsValid():
+			res.operator, res.rest = "&", strings.TrimSpace(src[st.Semicolon.Offset():])
+		case st.Semicolon.IsValid():
+			res.operator, res.rest = ";", strings.TrimSpace(src[st.Semicolon.Offset():])
+		case len(f.Stmts) > 1:
+			res.operator, res.rest = "\n", strings.TrimSpace(src[st.End().Offset():])
+		}
+		if strings.TrimLeft(res.rest, ";&|\n \t") == "" {
+			res.rest = "" // a trailing ; or & ends the command with nothing after it
 		}
 	}
-	end()
+	call, ok := cmd.(*syntax.CallExpr)
+	if !ok {
+		return res, nil
+	}
+	for _, w := range call.Args {
+		var b strings.Builder
+		res.word(src, w.Parts, false, &b)
+		res.words = append(res.words, b.String())
+	}
+	if mapped {
+		for i := range res.words {
+			res.words[i] = restoreBytes(res.words[i])
+		}
+		for i := range res.vars {
+			res.vars[i] = restoreBytes(res.vars[i])
+		}
+		res.rest = restoreBytes(res.rest)
+	}
 	return res, nil
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
+// byteRune0 is the first of the 128 private-use runes that stand for the
+// bytes 0x80..0xFF that are not part of valid UTF-8.
+const byteRune0 = 0xF780
+
+func isByteRune(r rune) bool { return r >= byteRune0 && r < byteRune0+0x80 }
+
+func protectBytes(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(byteRune0 + rune(s[i]-0x80))
+		} else {
+			b.WriteString(s[i : i+n])
 		}
+		i += n
 	}
-	return true
+	return b.String()
 }
 
-// doubleQuoted reads "..." starting at s[i] == '"' and returns the index
-// after the closing quote.
-func (res *shellResult) doubleQuoted(s string, i int, buf *strings.Builder) (int, error) {
-	start := i
-	i++
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
-			return i + 1, nil
-		case c == '\\' && i+1 < len(s):
-			switch s[i+1] {
-			case '$', '`', '"', '\\':
-				buf.WriteByte(s[i+1])
-				i += 2
-			case '\n':
-				i += 2
-			default:
-				buf.WriteByte('\\')
-				i++
-			}
-		case c == '$' || c == '`':
-			n := res.expansion(s, i)
-			buf.WriteString(s[i:n])
-			i = n
-		default:
-			buf.WriteByte(c)
-			i++
-		}
+func restoreBytes(s string) string {
+	if !strings.ContainsFunc(s, isByteRune) {
+		return s
 	}
-	return 0, errorf(FormatCurl, "a double quote at byte %d is never closed; close it, or paste the whole command", start)
-}
-
-// expansion records the variable or command substitution at s[i] and
-// returns where it ends; the caller keeps its text literally.
-func (res *shellResult) expansion(s string, i int) int {
-	if s[i] == '`' {
-		res.cmdSubst = true
-		if j := strings.IndexByte(s[i+1:], '`'); j >= 0 {
-			return i + j + 2
-		}
-		return len(s)
-	}
-	j := i + 1
-	switch {
-	case j < len(s) && s[j] == '(':
-		res.cmdSubst = true
-		depth := 0
-		for ; j < len(s); j++ {
-			switch s[j] {
-			case '(':
-				depth++
-			case ')':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return len(s)
-	case j < len(s) && s[j] == '{':
-		if k := strings.IndexByte(s[j:], '}'); k >= 0 {
-			res.vars = append(res.vars, s[i:j+k+1])
-			return j + k + 1
-		}
-		return len(s)
-	}
-	for j < len(s) && (s[j] == '_' || 'a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z' || j > i+1 && '0' <= s[j] && s[j] <= '9') {
-		j++
-	}
-	if j > i+1 {
-		res.vars = append(res.vars, s[i:j])
-	}
-	return j
-}
-
-// ansiC reads the body of $'...' from s[i] and returns the index after the
-// closing quote.
-func ansiC(s string, i int, buf *strings.Builder) (int, error) {
-	start := i - 2
-	for i < len(s) {
-		c := s[i]
-		if c == '\'' {
-			return i + 1, nil
-		}
-		if c != '\\' || i+1 >= len(s) {
-			buf.WriteByte(c)
-			i++
+	var b strings.Builder
+	for _, r := range s {
+		if isByteRune(r) {
+			b.WriteByte(byte(r-byteRune0) + 0x80)
 			continue
 		}
-		e := s[i+1]
-		i += 2
-		switch e {
-		case 'a':
-			buf.WriteByte('\a')
-		case 'b':
-			buf.WriteByte('\b')
-		case 'e', 'E':
-			buf.WriteByte(0x1b)
-		case 'f':
-			buf.WriteByte('\f')
-		case 'n':
-			buf.WriteByte('\n')
-		case 'r':
-			buf.WriteByte('\r')
-		case 't':
-			buf.WriteByte('\t')
-		case 'v':
-			buf.WriteByte('\v')
-		case '\\', '\'', '"', '?':
-			buf.WriteByte(e)
-		case 'x', 'u', 'U':
-			maxDigits := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
-			n := 0
-			for n < maxDigits && i+n < len(s) && isHex(s[i+n]) {
-				n++
-			}
-			if n == 0 {
-				buf.WriteByte('\\')
-				buf.WriteByte(e)
-				continue
-			}
-			v, _ := strconv.ParseUint(s[i:i+n], 16, 32)
-			i += n
-			if e == 'x' {
-				buf.WriteByte(byte(v))
-			} else {
-				buf.WriteRune(rune(v))
-			}
-		case 'c':
-			if i < len(s) {
-				buf.WriteByte(s[i] & 0x1f)
-				i++
-			}
-		default:
-			if '0' <= e && e <= '7' {
-				v := int(e - '0')
-				for n := 0; n < 2 && i < len(s) && '0' <= s[i] && s[i] <= '7'; n++ {
-					v = v*8 + int(s[i]-'0')
-					i++
-				}
-				buf.WriteByte(byte(v))
-				continue
-			}
-			buf.WriteByte('\\')
-			buf.WriteByte(e)
-		}
+		b.WriteRune(r)
 	}
-	return 0, errorf(FormatCurl, "a $'...' string at byte %d is never closed; close it, or paste the whole command", start)
+	return b.String()
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+// word writes the text a shell gives the parts of a word, expansions kept
+// as their source text.
+func (res *shellResult) word(src string, parts []syntax.WordPart, quoted bool, b *strings.Builder) {
+	for _, p := range parts {
+		switch x := p.(type) {
+		case *syntax.Lit:
+			unescape(b, x.Value, quoted)
+		case *syntax.SglQuoted:
+			if !x.Dollar {
+				b.WriteString(x.Value)
+				continue
+			}
+			// $'...': expand.Format decodes the ANSI-C escapes (\n, \x41,
+			// \u00e9, \'); with no arguments it leaves '%' as it is. Bash
+			// ends the string at a NUL byte.
+			v, _, err := expand.Format(nil, x.Value, nil)
+			if err != nil {
+				v = x.Value
+			}
+			v, _, _ = strings.Cut(v, "\x00")
+			b.WriteString(v)
+		case *syntax.DblQuoted:
+			res.word(src, x.Parts, true, b)
+		case *syntax.ParamExp:
+			t := src[x.Pos().Offset():x.End().Offset()]
+			res.vars = append(res.vars, t)
+			b.WriteString(t)
+		case *syntax.CmdSubst:
+			res.cmdSubst = true
+			b.WriteString(src[x.Pos().Offset():x.End().Offset()])
+		default:
+			// Arithmetic, process substitution, globs: no shell here to
+			// run them; their text is read as it is.
+			b.WriteString(src[p.Pos().Offset():p.End().Offset()])
+		}
+	}
+}
+
+// unescape removes the backslashes a shell removes from a literal: every
+// one outside quotes; inside double quotes only those before $ ` " \ and
+// a line break. A backslash before a line break joins the lines.
+func unescape(b *strings.Builder, s string, quoted bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		n := s[i+1]
+		switch {
+		case n == '\n':
+			i++
+		case !quoted || n == '$' || n == '`' || n == '"' || n == '\\':
+			b.WriteByte(n)
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
 }

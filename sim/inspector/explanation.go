@@ -18,11 +18,28 @@ type Explanation struct {
 }
 
 // Mistake is a known client mistake that reproduces the client's signature.
+// A mistake of two steps at once has ID "a+b" and both steps in Steps.
 type Mistake struct {
-	ID     string // stable id, e.g. "signed-decoded", "sorted", "query-only", "body-only", "amp-join", "secret-newline", "plus-space", "sig-not-last", "timestamp-seconds", "wrong-key-type"
+	ID     string // stable id, e.g. "signed-decoded", "sorted", "query-only", "body-only", "amp-join", "secret-newline", "plus-space", "sig-not-last", "timestamp-seconds", "wrong-key-type"; "amp-join+secret-newline" for two
 	Title  string // one line for people
 	Fix    string // what to change in the client
 	Signed string // the payload the client actually signed (visible form)
+	// Steps are the pipeline steps the client did differently, in the
+	// order it runs them; empty for mistakes found outside the search
+	// (timing, key type, the secret sent as the signature).
+	Steps []MistakeStep `json:",omitempty"`
+}
+
+// MistakeStep is one step of the client's signing pipeline that departs
+// from the exchange's rule.
+type MistakeStep struct {
+	Step  string // the pipeline step: format, order, encode, join, key or signature
+	ID    string
+	Title string
+	Fix   string
+	// Diff shows what this step alone changes in the signed bytes, when
+	// the mistake has two steps and this one changes the payload.
+	Diff string `json:",omitempty"`
 }
 
 // Visible shows bytes unambiguously in printable ASCII: printable ASCII
@@ -85,8 +102,21 @@ func (e *Explanation) Text() string {
 	field("payload", e.Payload)
 	field("signature", e.SignatureLocation)
 	if m := e.Mistake; m != nil {
-		field("mistake", m.ID+": "+m.Title)
-		field("fix", m.Fix)
+		if len(m.Steps) > 1 {
+			field("mistake", fmt.Sprintf("%s: %d mistakes at once", m.ID, len(m.Steps)))
+			for i, st := range m.Steps {
+				fmt.Fprintf(&b, "  %d. %s (%s step): %s\n", i+1, st.ID, st.Step, st.Title)
+				fmt.Fprintf(&b, "     fix: %s\n", st.Fix)
+				if st.Diff != "" {
+					for _, l := range strings.Split(st.Diff, "\n") {
+						b.WriteString("     " + l + "\n")
+					}
+				}
+			}
+		} else {
+			field("mistake", m.ID+": "+m.Title)
+			field("fix", m.Fix)
+		}
 		if m.Signed != "" && m.Signed != e.Payload {
 			field("signed", m.Signed)
 		}
