@@ -245,7 +245,7 @@ func (c *Clock) sample(ctx context.Context) (sample, error) {
 // error, and then the previous estimate stays in force.
 func (c *Clock) Sync(ctx context.Context) (Estimate, error) {
 	if c.src == nil {
-		return c.Estimate(), errors.New(`clock: no Source: pass one to clock.New, e.g. &clock.HTTPSource{BaseURL: "https://api.binance.com"}`)
+		return c.Estimate(), errors.New(`clock: no Source: pass one to clock.New, e.g. an exchange's REST time source`)
 	}
 	var (
 		best             sample

@@ -43,39 +43,6 @@ func (l Limit) String() string {
 	return fmt.Sprintf("%s %d/%s", l.Kind, l.Max, intervalText(l.Interval))
 }
 
-// Header is the response header the server reports this limit's usage in,
-// e.g. X-MBX-USED-WEIGHT-1M, X-MBX-ORDER-COUNT-10S, X-SAPI-USED-IP-WEIGHT-1M.
-// It is "" for kinds without a usage header (RAW_REQUESTS) and for intervals
-// that are not whole seconds.
-func (l Limit) Header() string {
-	prefix := headerPrefix(l.Kind)
-	suffix := intervalSuffix(l.Interval)
-	if prefix == "" || suffix == "" {
-		return ""
-	}
-	return prefix + suffix
-}
-
-func headerPrefix(kind string) string {
-	switch kind {
-	case KindRequestWeight:
-		return "X-MBX-USED-WEIGHT-"
-	case KindOrders:
-		return "X-MBX-ORDER-COUNT-"
-	case KindSAPIIP:
-		return "X-SAPI-USED-IP-WEIGHT-"
-	case KindSAPIUID:
-		return "X-SAPI-USED-UID-WEIGHT-"
-	}
-	return ""
-}
-
-// headerKinds are the kinds that have a usage header. (A function returning
-// an array value rather than a package variable: no mutable globals.)
-func headerKinds() [4]string {
-	return [4]string{KindRequestWeight, KindOrders, KindSAPIIP, KindSAPIUID}
-}
-
 type intervalUnit struct {
 	letter byte
 	name   string // exchangeInfo's name
@@ -118,29 +85,6 @@ func intervalText(d time.Duration) string {
 		return strings.ToLower(s)
 	}
 	return d.String()
-}
-
-// parseHeaderName recognises a usage header name (any case) and returns the
-// kind and interval it reports.
-func parseHeaderName(name string) (kind string, interval time.Duration, ok bool) {
-	// Every response carries a dozen headers and only a few are budgets:
-	// reject the rest on their first byte, and compare prefixes without
-	// building an upper-case copy.
-	if len(name) < 4 || len(name) > 40 || (name[0] != 'X' && name[0] != 'x') {
-		return "", 0, false
-	}
-	for _, k := range headerKinds() {
-		p := headerPrefix(k)
-		if len(name) <= len(p) || !strings.EqualFold(name[:len(p)], p) {
-			continue
-		}
-		iv, ok := parseIntervalSuffix(name[len(p):])
-		if !ok {
-			return "", 0, false
-		}
-		return k, iv, true
-	}
-	return "", 0, false
 }
 
 // parseIntervalSuffix parses "1M", "10S", "1D".

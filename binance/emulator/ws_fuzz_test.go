@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // FuzzWSFrame: the frame parser never panics, always has an id to answer

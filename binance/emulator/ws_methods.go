@@ -13,8 +13,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sign"
 )
 
 // codeKeyTypeUnsupported is Binance's answer to session.logon with a key

@@ -14,12 +14,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/vectors"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 const wsEdReadKey = "wsEd25519Read000000000000000000000000000000000000000000000000001"

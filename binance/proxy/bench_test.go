@@ -11,8 +11,8 @@ import (
 
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/proxy"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/ratelimit"
 )
 
 // BenchmarkProxyForward measures the proxy's overhead: the same signed GET

@@ -20,10 +20,10 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/clock"
+	"github.com/mbxkit/mbx/ratelimit"
 )
 
 // Headers the proxy writes on its own answers (the local exchange's names).

@@ -21,12 +21,12 @@ import (
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/internal/redistest"
 	"github.com/mbxkit/mbx/binance/proxy"
+	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/internal/redistest"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 const zh = "%E8%BF%99%E6%98%AF%E6%B5%8B%E8%AF%95%E5%B8%81456" // 这是测试币456, percent-encoded

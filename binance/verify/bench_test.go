@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/payload"
-	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sign"
 )
 
 // benchVerify verifies a typical signed LIMIT order (about 160 payload

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // The docs' mixed example: order parameters in the query string, quantity,

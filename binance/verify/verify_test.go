@@ -9,11 +9,11 @@ import (
 
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/vectors"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // Every published REST vector verifies with its secret, wherever the

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mbxkit/mbx/retry"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -436,28 +436,12 @@ func (c *Client) fail(err error) {
 	c.log.Error("wsapi: giving up on the connection", slog.String("error", err.Error()))
 }
 
-// backoff is full-jitter exponential backoff.
+// backoff is the shared full-jitter exponential backoff.
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.reconnect.BaseDelay << min(attempt-1, 30)
-	if d > c.reconnect.MaxDelay || d <= 0 {
-		d = c.reconnect.MaxDelay
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return retry.Backoff{Base: c.reconnect.BaseDelay, Max: c.reconnect.MaxDelay}.Delay(attempt)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, d) }
 
 func errString(err error) string {
 	if err == nil {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/sign"
 	"github.com/mbxkit/mbx/binance/wsapi"
+	"github.com/mbxkit/mbx/sign"
 )
 
 // startExchange runs the local exchange with one Ed25519 key, for the

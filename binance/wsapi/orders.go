@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/mbxkit/mbx/retry"
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
@@ -71,11 +71,7 @@ func (c *Client) PlaceOrder(ctx context.Context, o binance.NewOrder) (*binance.O
 }
 
 func (c *Client) orderBackoff(attempt int) time.Duration {
-	d := c.orders.BaseDelay << min(attempt-1, 20)
-	if d > c.orders.MaxDelay || d <= 0 {
-		d = c.orders.MaxDelay
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return retry.Backoff{Base: c.orders.BaseDelay, Max: c.orders.MaxDelay}.Delay(attempt)
 }
 
 // OrderStatus gets an order by id or client order id ("order.status",
