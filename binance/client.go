@@ -163,8 +163,9 @@ type Client struct {
 	formCT    []string // the form Content-Type, likewise
 	// bodies keeps response buffers (*[]byte) for the calls that decode
 	// and drop the body at once.
-	bodies  sync.Pool
-	headers ratelimit.PrefixHeaders
+	bodies    sync.Pool
+	headers   ratelimit.Headers // Binance's reader, converted once
+	backoffFn func(int) time.Duration
 
 	// builders keeps payload builders (their buffers and keyed HMAC state)
 	// for reuse, so a call does not rebuild them.
@@ -210,6 +211,7 @@ func New(opt Options) (*Client, error) {
 	}
 	c.gov = withHeaders(c.gov)
 	c.headers = RateLimitHeaders()
+	c.backoffFn = c.backoff
 	c.keyHeader = []string{c.apiKey}
 	c.formCT = []string{"application/x-www-form-urlencoded"}
 	c.costs = make(map[costKey]ratelimit.Cost)
@@ -553,13 +555,23 @@ func (c *Client) newRequest(ctx context.Context, s *payload.Signed, base, path s
 	if s.Body != "" {
 		body = strings.NewReader(s.Body)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, s.Method, base+path, body)
+	if strings.ContainsAny(path, "?#") || !strings.HasPrefix(path, "/") {
+		return nil, fmt.Errorf("path %q must start with / and carry no query or fragment: put parameters in the builder", path)
+	}
+	// Parsing the base alone and setting the path saves joining the two.
+	hreq, err := http.NewRequestWithContext(ctx, s.Method, base, body)
 	if err != nil {
 		return nil, fmt.Errorf("base URL %q and path %q: %w", base, path, err)
 	}
 	if hreq.URL.RawQuery != "" || hreq.URL.Fragment != "" {
-		return nil, fmt.Errorf("path %q must not carry a query or fragment: put parameters in the builder", path)
+		return nil, fmt.Errorf("base URL %q must not carry a query or fragment", base)
 	}
+	if p := hreq.URL.Path; p != "" && p != "/" {
+		hreq.URL.Path = strings.TrimRight(p, "/") + path
+	} else {
+		hreq.URL.Path = path
+	}
+	hreq.URL.RawPath = ""
 	hreq.URL.RawQuery = s.Query
 	if s.Body != "" {
 		hreq.Header["Content-Type"] = c.formCT

@@ -424,14 +424,14 @@ func (r *jreader) unknown(key []byte, fields []string) {
 	r.skip(0)
 }
 
-func orderFields() []string {
-	return []string{"symbol", "orderId", "clientOrderId", "origClientOrderId", "price", "origQty", "executedQty",
+func orderFields() [19]string {
+	return [19]string{"symbol", "orderId", "clientOrderId", "origClientOrderId", "price", "origQty", "executedQty",
 		"cummulativeQuoteQty", "status", "timeInForce", "type", "side", "transactTime", "time", "updateTime",
 		"fills", "avgPrice", "cumQuote", "reduceOnly"}
 }
 
-func fillFields() []string {
-	return []string{"price", "qty", "commission", "commissionAsset", "tradeId"}
+func fillFields() [5]string {
+	return [5]string{"price", "qty", "commission", "commissionAsset", "tradeId"}
 }
 
 // orderHints are values the request already holds, reused by the decoder.
@@ -442,13 +442,18 @@ type orderHints struct {
 
 // decodeOrder decodes an order reply into o.
 func decodeOrder(body []byte, o *Order, h *orderHints) error {
-	r := newReader(body)
-	r.order(o, h)
-	if r.end() {
+	if fastOrder(body, o, h) {
 		return nil
 	}
 	*o = Order{}
 	return json.Unmarshal(body, o)
+}
+
+// fastOrder is the hand-written reader alone; false means it gave up.
+func fastOrder(body []byte, o *Order, h *orderHints) bool {
+	r := newReader(body)
+	r.order(o, h)
+	return r.end()
 }
 
 func (r *jreader) order(o *Order, h *orderHints) {
@@ -507,30 +512,37 @@ func (r *jreader) order(o *Order, h *orderHints) {
 					case "tradeId":
 						f.TradeID = r.int()
 					default:
-						r.unknown(key, fillFields())
+						f := fillFields()
+						r.unknown(key, f[:])
 					}
 				})
 				o.Fills = append(o.Fills, f)
 			})
 		default:
-			r.unknown(key, orderFields())
+			f := orderFields()
+			r.unknown(key, f[:])
 		}
 	})
 }
 
-func accountFields() []string {
-	return []string{"canTrade", "canWithdraw", "canDeposit", "accountType", "balances", "permissions", "uid"}
+func accountFields() [7]string {
+	return [7]string{"canTrade", "canWithdraw", "canDeposit", "accountType", "balances", "permissions", "uid"}
 }
 
 // decodeAccount decodes an account reply into a.
 func decodeAccount(body []byte, a *Account) error {
-	r := newReader(body)
-	r.account(a)
-	if r.end() {
+	if fastAccount(body, a) {
 		return nil
 	}
 	*a = Account{}
 	return json.Unmarshal(body, a)
+}
+
+// fastAccount is the hand-written reader alone; false means it gave up.
+func fastAccount(body []byte, a *Account) bool {
+	r := newReader(body)
+	r.account(a)
+	return r.end()
 }
 
 func (r *jreader) account(a *Account) {
@@ -562,13 +574,15 @@ func (r *jreader) account(a *Account) {
 					case "locked":
 						b.Locked = r.decimal()
 					default:
-						r.unknown(key, []string{"asset", "free", "locked"})
+						f := [3]string{"asset", "free", "locked"}
+						r.unknown(key, f[:])
 					}
 				})
 				a.Balances = append(a.Balances, b)
 			})
 		default:
-			r.unknown(key, accountFields())
+			f := accountFields()
+			r.unknown(key, f[:])
 		}
 	})
 }
