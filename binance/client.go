@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -518,6 +519,7 @@ func (c *Client) once(ctx context.Context, req *Request, base string, fam Family
 		return nil
 	}
 	apiErr := parseAPIError(hresp, body, req.Method, req.Path, base, c.env)
+	apiErr.RateLimit = RateLimitState{Usage: slices.Clone(resp.RateLimit.Usage), RetryAfter: resp.RateLimit.RetryAfter}
 	c.releaseBody(body, pooled)
 	c.metrics.request(fam, req.Path, hresp.StatusCode, int(apiErr.Code), time.Since(start))
 	if c.log.Enabled(ctx, slog.LevelDebug) {
