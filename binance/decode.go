@@ -586,3 +586,16 @@ func (r *jreader) account(a *Account) {
 		}
 	})
 }
+
+// DecodeOrder decodes an order as Binance reports it (REST reply, or the
+// WebSocket API's result) into o, without reflection for the usual
+// replies. sent, when not nil, is the order as placed: values it already
+// holds (symbol, client order id, price, quantity) are reused rather than
+// copied again.
+func DecodeOrder(data []byte, o *Order, sent *NewOrder) error {
+	var h orderHints
+	if sent != nil {
+		h = orderHints{symbol: sent.Symbol, clientOrderID: sent.ClientOrderID, price: sent.Price, qty: sent.Quantity}
+	}
+	return decodeOrder(data, o, &h)
+}

@@ -746,16 +746,20 @@ func (c *Client) build(id uint64, method string, p *params.List, a auth) ([]byte
 func (c *Client) finish(ctx context.Context, cn *conn, method string, cost ratelimit.Cost, r *response, took time.Duration) (*response, error) {
 	c.reconcile(ctx, cost, r.RateLimits)
 	if r.Status/100 == 2 && r.Error == nil {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: ok", slog.String("method", method), slog.Int("status", r.Status),
-			slog.Duration("took", took))
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: ok", slog.String("method", method), slog.Int("status", r.Status),
+				slog.Duration("took", took))
+		}
 		return r, nil
 	}
 	e := c.apiError(method, r, time.Now())
 	if e.Code == codes.RejectedMBXKey && r.Status == http.StatusUnauthorized {
 		cn.loggedOn.Store(false) // a revoked session: log on again next time
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: error", slog.String("method", method), slog.Int("status", r.Status),
-		slog.Int("code", int(e.Code)), slog.String("msg", e.Msg), slog.Duration("took", took))
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: error", slog.String("method", method), slog.Int("status", r.Status),
+			slog.Int("code", int(e.Code)), slog.String("msg", e.Msg), slog.Duration("took", took))
+	}
 	return nil, e
 }
 

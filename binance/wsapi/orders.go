@@ -2,7 +2,6 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/mbxkit/mbx/retry"
@@ -58,7 +57,7 @@ func (c *Client) PlaceOrder(ctx context.Context, o binance.NewOrder) (*binance.O
 				return nil, err
 			}
 			var out binance.Order
-			if err := json.Unmarshal(r.Result, &out); err != nil {
+			if err := binance.DecodeOrder(r.Result, &out, &o); err != nil {
 				return nil, fmt.Errorf("wsapi: decoding the order.place answer: %w", err)
 			}
 			return &out, nil
