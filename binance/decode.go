@@ -3,7 +3,6 @@ package binance
 import (
 	"encoding/json"
 	"math"
-	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -248,10 +247,10 @@ func (r *jreader) int() int64 {
 func (r *jreader) bool() bool {
 	r.ws()
 	switch {
-	case strings.HasPrefix(string(r.b[r.i:]), "true"):
+	case hasPrefix(r.b[r.i:], "true"):
 		r.i += 4
 		return true
-	case strings.HasPrefix(string(r.b[r.i:]), "false"):
+	case hasPrefix(r.b[r.i:], "false"):
 		r.i += 5
 		return false
 	}
@@ -358,7 +357,7 @@ func (r *jreader) skip(depth int) {
 	case c == 't' || c == 'f':
 		r.bool()
 	case c == 'n':
-		if strings.HasPrefix(string(r.b[r.i:]), "null") {
+		if hasPrefix(r.b[r.i:], "null") {
 			r.i += 4
 			return
 		}
@@ -416,7 +415,7 @@ func (r *jreader) number() {
 // case-insensitively, so a key that does so for a field is left to it.
 func (r *jreader) unknown(key []byte, fields []string) {
 	for _, f := range fields {
-		if strings.EqualFold(f, string(key)) {
+		if equalFoldASCII(key, f) {
 			r.fail()
 			return
 		}
@@ -598,4 +597,31 @@ func DecodeOrder(data []byte, o *Order, sent *NewOrder) error {
 		h = orderHints{symbol: sent.Symbol, clientOrderID: sent.ClientOrderID, price: sent.Price, qty: sent.Quantity}
 	}
 	return decodeOrder(data, o, &h)
+}
+
+// hasPrefix is strings.HasPrefix for bytes, without converting them.
+func hasPrefix(b []byte, p string) bool {
+	return len(b) >= len(p) && string(b[:len(p)]) == p
+}
+
+// equalFoldASCII reports whether key equals f ignoring case, as
+// encoding/json matches keys. Non-ASCII keys never reach it: the reader
+// gives up on them first.
+func equalFoldASCII(key []byte, f string) bool {
+	if len(key) != len(f) {
+		return false
+	}
+	for i := range key {
+		a, b := key[i], f[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }

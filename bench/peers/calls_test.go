@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,6 +151,8 @@ func bare(b *testing.B, x *exchange, method, url string) {
 	ctx := context.Background()
 	hc := &http.Client{Transport: x}
 	b.ReportAllocs()
+	m := startCPU()
+	defer m.report(b)
 	for b.Loop() {
 		req, err := http.NewRequestWithContext(ctx, method, url, nil)
 		if err != nil {
@@ -169,6 +172,28 @@ func bare(b *testing.B, x *exchange, method, url string) {
 
 const signedTail = "&recvWindow=5000&timestamp=1499827319559&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
 
+// cpuMeter reports, next to the wall time, the CPU time the process spent
+// per operation (user + system, every thread, GC included): on a shared
+// machine other processes stretch the wall time of whichever benchmark
+// they land on, while the CPU time a call costs stays put.
+type cpuMeter struct{ start time.Duration }
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuMeter { return cpuMeter{start: cpuNow()} }
+
+func (m cpuMeter) report(b *testing.B) {
+	if b.N > 0 {
+		b.ReportMetric(float64(cpuNow()-m.start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // BenchmarkPlaceOrder places a spot LIMIT order, a fresh client order id
 // each call.
 func BenchmarkPlaceOrder(b *testing.B) {
@@ -178,6 +203,8 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		c := newMBXClient(b, x)
 		o := mbxOrder()
 		b.ReportAllocs()
+		m := startCPU()
+		defer m.report(b)
 		for b.Loop() {
 			res, err := c.PlaceOrder(ctx, o)
 			if err != nil || res.OrderID != 28 {
@@ -191,6 +218,8 @@ func BenchmarkPlaceOrder(b *testing.B) {
 	b.Run("go-binance", func(b *testing.B) {
 		c := newGoBinanceClient(newExchange())
 		b.ReportAllocs()
+		m := startCPU()
+		defer m.report(b)
 		for b.Loop() {
 			res, err := c.NewCreateOrderService().Symbol("BTCUSDT").Side(gobinance.SideTypeBuy).
 				Type(gobinance.OrderTypeLimit).TimeInForce(gobinance.TimeInForceTypeGTC).
@@ -213,6 +242,8 @@ func BenchmarkAccount(b *testing.B) {
 	b.Run("mbx", func(b *testing.B) {
 		c := newMBXClient(b, newExchange())
 		b.ReportAllocs()
+		m := startCPU()
+		defer m.report(b)
 		for b.Loop() {
 			a, err := c.Account(ctx)
 			if err != nil || len(a.Balances) != 3 {
@@ -223,6 +254,8 @@ func BenchmarkAccount(b *testing.B) {
 	b.Run("go-binance", func(b *testing.B) {
 		c := newGoBinanceClient(newExchange())
 		b.ReportAllocs()
+		m := startCPU()
+		defer m.report(b)
 		for b.Loop() {
 			a, err := c.NewGetAccountService().OmitZeroBalances(true).Do(ctx)
 			if err != nil || len(a.Balances) != 3 {
@@ -241,6 +274,8 @@ func BenchmarkCancelOrder(b *testing.B) {
 	b.Run("mbx", func(b *testing.B) {
 		c := newMBXClient(b, newExchange())
 		b.ReportAllocs()
+		m := startCPU()
+		defer m.report(b)
 		for b.Loop() {
 			o, err := c.CancelOrder(ctx, "BTCUSDT", 4, "")
 			if err != nil || o.Status != "CANCELED" {
@@ -251,6 +286,8 @@ func BenchmarkCancelOrder(b *testing.B) {
 	b.Run("go-binance", func(b *testing.B) {
 		c := newGoBinanceClient(newExchange())
 		b.ReportAllocs()
+		m := startCPU()
+		defer m.report(b)
 		for b.Loop() {
 			o, err := c.NewCancelOrderService().Symbol("BTCUSDT").OrderID(4).Do(ctx)
 			if err != nil || o.Status != gobinance.OrderStatusTypeCanceled {
