@@ -15,7 +15,7 @@ import (
 )
 
 // weightServer is a fake exchange on loopback that counts request weight
-// per fixed one-second window, as Binance does per minute, and answers 429
+// per fixed one-second window, as exchanges do per minute, and answers 429
 // past its limit.
 type weightServer struct {
 	limit int

@@ -20,7 +20,7 @@ func Example() {
 		Now: func() time.Time { return now }, // in production: a clock.Clock's Now
 	})
 
-	c := g.Cost("https://api.binance.com", "GET", "/api/v3/account", nil)
+	c := g.Cost("https://api.example.com", "GET", "/api/v3/account", nil)
 	fmt.Println("cost:", c.Weight)
 	if err := g.Wait(ctx, c); err != nil {
 		fmt.Println(err)

@@ -25,7 +25,7 @@ const (
 	// so mbx waits well past the shortest.
 	DefaultBan = 5 * time.Minute
 	// maxBlock caps server-given block times so that a garbled header
-	// cannot block a host forever (Binance's longest ban is 3 days).
+	// cannot block a host forever (the longest ban seen is 3 days).
 	maxBlock = 30 * 24 * time.Hour
 )
 
@@ -36,7 +36,7 @@ type Options struct {
 	// Limits per family; families not listed get DefaultLimits.
 	Limits map[string][]Limit
 	// Now is the clock windows are aligned to (default time.Now). Pass the
-	// server-corrected clock (clock.Clock.Now) so windows match Binance's.
+	// server-corrected clock (clock.Clock.Now) so windows match the server's.
 	// It must advance with real time: Wait sleeps on the real clock and then
 	// asks Now again.
 	Now func() time.Time

@@ -148,7 +148,7 @@ func TestObserveUsageHeaders(t *testing.T) {
 		{"orders 1d", order("A"), http.Header{"X-Ex-Order-Count-1d": {"1500"}}, KindOrders, 24 * time.Hour, 1500, ""},
 		{"sapi ip", sapi("/sapi/v1/account/apiRestrictions", 1, KindSAPIIP, ""), http.Header{"X-Ex-Ip-Weight-1m": {"300"}}, KindSAPIIP, time.Minute, 300, ""},
 		{"sapi uid", sapi("/sapi/v2/fiat/withdraw", 45000, KindSAPIUID, "A"), http.Header{"X-Ex-Uid-Weight-1m": {"90000"}}, KindSAPIUID, time.Minute, 90000, ""},
-		{"fapi weight", Cost{Host: "https://fapi.binance.com", Family: "fapi", Path: "/fapi/v1/time", Weight: 1}, http.Header{"X-Ex-Used-Weight-1m": {"2000"}}, KindRequestWeight, time.Minute, 2000, ""},
+		{"fapi weight", Cost{Host: "https://fapi.example.com", Family: "fapi", Path: "/fapi/v1/time", Weight: 1}, http.Header{"X-Ex-Used-Weight-1m": {"2000"}}, KindRequestWeight, time.Minute, 2000, ""},
 		{"interval we do not enforce is ignored", weight(1), http.Header{"X-Ex-Used-Weight-1s": {"50"}}, KindRequestWeight, time.Minute, 0, ""},
 		{"legacy header without interval is ignored", weight(1), http.Header{"X-Ex-Used-Weight": {"50"}}, KindRequestWeight, time.Minute, 0, ""},
 		{"not a number", weight(1), http.Header{"X-Ex-Used-Weight-1m": {"lots"}}, KindRequestWeight, time.Minute, 0, "X-Ex-Used-Weight-1m"},
@@ -253,7 +253,7 @@ func TestObserveBlocks(t *testing.T) {
 			}
 			// Other hosts are not blocked.
 			other := weight(1)
-			other.Host = "https://api1.binance.com"
+			other.Host = "https://api1.example.com"
 			if err := g.Wait(ctx, other); err != nil {
 				t.Errorf("other host: %v", err)
 			}

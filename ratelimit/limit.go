@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Limit kinds as Binance names them in exchangeInfo.rateLimits, plus the two
+// Limit kinds as exchanges name them in exchangeInfo.rateLimits, plus the two
 // per-endpoint /sapi budgets, which exchangeInfo does not list.
 const (
 	KindRequestWeight = "REQUEST_WEIGHT" // weight per IP
@@ -19,7 +19,7 @@ const (
 	KindSAPIUID       = "SAPI_UID"       // /sapi weight per account and endpoint
 )
 
-// Limit is one budget as Binance counts it: at most Max units of Kind in each
+// Limit is one budget as the exchange counts it: at most Max units of Kind in each
 // fixed window of Interval.
 type Limit struct {
 	// Kind is one of the Kind constants. Limits of other kinds (for example
@@ -49,7 +49,7 @@ type intervalUnit struct {
 	unit   time.Duration
 }
 
-// intervalUnits lists Binance's interval units, largest first so that
+// intervalUnits lists the interval units, largest first so that
 // intervalSuffix picks the shortest spelling.
 func intervalUnits() [4]intervalUnit {
 	return [4]intervalUnit{
@@ -61,10 +61,10 @@ func intervalUnits() [4]intervalUnit {
 }
 
 // maxInterval bounds parsed intervals so that arithmetic in milliseconds and
-// nanoseconds cannot overflow; Binance's longest window is one day.
+// nanoseconds cannot overflow; the longest window in use is one day.
 const maxInterval = 366 * 24 * time.Hour
 
-// intervalSuffix writes d as Binance's (intervalNum)(intervalLetter), using
+// intervalSuffix writes d as (intervalNum)(intervalLetter), using
 // the largest unit that divides it: 10s → "10S", 1m → "1M", 24h → "1D".
 func intervalSuffix(d time.Duration) string {
 	if d <= 0 {
@@ -170,7 +170,7 @@ type rawRateLimit struct {
 	Limit         int64  `json:"limit"`
 }
 
-// maxLimit bounds a parsed limit: far above any Binance value, low enough
+// maxLimit bounds a parsed limit: far above any real value, low enough
 // that sums of weights cannot overflow and Lua's doubles stay exact.
 const maxLimit = 1 << 40
 

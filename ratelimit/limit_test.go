@@ -173,7 +173,7 @@ func TestWeightsCost(t *testing.T) {
 		}
 		return v
 	}
-	const f = "https://fapi.binance.com"
+	const f = "https://fapi.example.com"
 	cases := []struct {
 		method, path string
 		q            url.Values
