@@ -160,8 +160,9 @@ type Client struct {
 	costMu sync.RWMutex
 	costs  map[costKey]ratelimit.Cost
 
-	keyHeader []string // X-MBX-APIKEY's value, shared read-only by every request
-	formCT    []string // the form Content-Type, likewise
+	bases     [numFamilies]*url.URL // each family's base URL, parsed once
+	keyHeader []string              // X-MBX-APIKEY's value, shared read-only by every request
+	formCT    []string              // the form Content-Type, likewise
 	// bodies keeps response buffers (*[]byte) for the calls that decode
 	// and drop the body at once.
 	bodies    sync.Pool
@@ -213,6 +214,13 @@ func New(opt Options) (*Client, error) {
 	c.gov = withHeaders(c.gov)
 	c.headers = RateLimitHeaders()
 	c.backoffFn = c.backoff
+	for _, f := range Families() {
+		if b, err := c.ep.Base(f); err == nil {
+			if u, err := url.Parse(b); err == nil && u.RawQuery == "" && u.Fragment == "" && u.User == nil {
+				c.bases[familyIndex(f)] = u
+			}
+		}
+	}
 	c.keyHeader = []string{c.apiKey}
 	c.formCT = []string{"application/x-www-form-urlencoded"}
 	c.costs = make(map[costKey]ratelimit.Cost)
@@ -484,7 +492,7 @@ func (c *Client) once(ctx context.Context, req *Request, base string, fam Family
 	if err := c.gov.Wait(ctx, cost); err != nil {
 		return err
 	}
-	hreq, err := c.newRequest(ctx, &signed, base, req.Path)
+	hreq, err := c.newRequest(ctx, &signed, fam, base, req.Path)
 	if err != nil {
 		return err
 	}
@@ -557,13 +565,25 @@ func (c *Client) observe(ctx context.Context, cost ratelimit.Cost, hresp *http.R
 // newRequest makes the HTTP request for the signed bytes. The URL is
 // parsed without the query, then RawQuery is set to the signed bytes:
 // nothing parses, normalises or re-encodes them.
-func (c *Client) newRequest(ctx context.Context, s *payload.Signed, base, path string) (*http.Request, error) {
+func (c *Client) newRequest(ctx context.Context, s *payload.Signed, fam Family, base, path string) (*http.Request, error) {
 	var body io.Reader
 	if s.Body != "" {
 		body = strings.NewReader(s.Body)
 	}
 	if strings.ContainsAny(path, "?#") || !strings.HasPrefix(path, "/") {
 		return nil, fmt.Errorf("path %q must start with / and carry no query or fragment: put parameters in the builder", path)
+	}
+	if i := familyIndex(fam); i >= 0 && c.bases[i] != nil {
+		// The base was parsed once: copy it into the request's URL
+		// rather than parsing it again.
+		hreq, err := http.NewRequestWithContext(ctx, s.Method, "", body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", s.Method, path, err)
+		}
+		*hreq.URL = *c.bases[i]
+		hreq.Host = hreq.URL.Host
+		c.setPath(hreq, path, s)
+		return hreq, nil
 	}
 	// Parsing the base alone and setting the path saves joining the two.
 	hreq, err := http.NewRequestWithContext(ctx, s.Method, base, body)
@@ -573,6 +593,12 @@ func (c *Client) newRequest(ctx context.Context, s *payload.Signed, base, path s
 	if hreq.URL.RawQuery != "" || hreq.URL.Fragment != "" {
 		return nil, fmt.Errorf("base URL %q must not carry a query or fragment", base)
 	}
+	c.setPath(hreq, path, s)
+	return hreq, nil
+}
+
+// setPath puts path after the base's own path, and the signed query.
+func (c *Client) setPath(hreq *http.Request, path string, s *payload.Signed) {
 	if p := hreq.URL.Path; p != "" && p != "/" {
 		hreq.URL.Path = strings.TrimRight(p, "/") + path
 	} else {
@@ -583,7 +609,6 @@ func (c *Client) newRequest(ctx context.Context, s *payload.Signed, base, path s
 	if s.Body != "" {
 		hreq.Header["Content-Type"] = c.formCT
 	}
-	return hreq, nil
 }
 
 // queryValues gives the governor the parameters that change an endpoint's

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -80,6 +81,10 @@ type core struct {
 	margin     time.Duration
 	retryAfter time.Duration
 	ban        time.Duration
+
+	// date remembers the last Date header parsed: it changes once a
+	// second while every answer near a window boundary needs it.
+	date atomic.Pointer[parsedDate]
 
 	mu     sync.RWMutex
 	limits map[string][]Limit
@@ -400,8 +405,8 @@ func (g *Governor) reconcileUsage(ctx context.Context, c Cost, o Observation, no
 		var hasDate bool
 		if iv := l.Interval.Milliseconds(); iv > 0 && now.UnixMilli()-floorTo(now.UnixMilli(), iv) <= margin(l)+5000 {
 			if !dateParsed {
-				d, err := http.ParseTime(o.Date)
-				date, dateOK, dateParsed = d, err == nil, true
+				date, dateOK = g.parseDate(o.Date)
+				dateParsed = true
 			}
 			hasDate = dateOK
 		}
@@ -414,6 +419,23 @@ func (g *Governor) reconcileUsage(ctx context.Context, c Cost, o Observation, no
 		}
 	}
 	return errs
+}
+
+// parsedDate is one Date header and what it reads as.
+type parsedDate struct {
+	raw string
+	t   time.Time
+	ok  bool
+}
+
+// parseDate is http.ParseTime with the last answer remembered.
+func (g *Governor) parseDate(raw string) (time.Time, bool) {
+	if p := g.date.Load(); p != nil && p.raw == raw {
+		return p.t, p.ok
+	}
+	t, err := http.ParseTime(raw)
+	g.date.Store(&parsedDate{raw: raw, t: t, ok: err == nil})
+	return t, err == nil
 }
 
 // reconcileTime picks the window a usage header describes. The server
