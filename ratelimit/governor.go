@@ -179,7 +179,10 @@ func (g *Governor) limitsFor(family string) []Limit {
 
 // Cost prices a request with the Governor's weight table; see Weights.Cost.
 func (g *Governor) Cost(host, method, path string, query url.Values) Cost {
-	return g.w.Cost(host, method, path, query)
+	c := g.w.Cost(host, method, path, query)
+	// A Cost a client keeps and reuses remembers its budget ids.
+	c.ids = new(idMemo)
+	return c
 }
 
 // seenKey identifies a budget. A comparable struct rather than a joined

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -70,8 +71,65 @@ func keyOf(c Cost, l Limit) budgetKey {
 	return k
 }
 
+// idMemo remembers the budget ids of one Cost that a client reuses for
+// every call of a route, so a reservation finds them without hashing. It
+// holds an immutable snapshot; the fields it was made for are checked on
+// every use, so a copy of the Cost with another host, scope or path never
+// gets an id that is not its own.
+type idMemo struct{ p atomic.Pointer[idSnapshot] }
+
+type idSnapshot struct {
+	host, family, scope, path string
+	ids                       []memoID
+}
+
+type memoID struct {
+	kind     string
+	interval time.Duration
+	id       string
+}
+
+// maxMemoIDs bounds a memo (a cost falls in a handful of budgets).
+const maxMemoIDs = 16
+
+func (m *idMemo) lookup(c Cost, l Limit) (string, bool) {
+	s := m.p.Load()
+	if s == nil || s.host != c.Host || s.family != c.Family || s.scope != c.Scope || s.path != c.Path {
+		return "", false
+	}
+	for i := range s.ids {
+		if s.ids[i].interval == l.Interval && s.ids[i].kind == l.Kind {
+			return s.ids[i].id, true
+		}
+	}
+	return "", false
+}
+
+func (m *idMemo) store(c Cost, l Limit, id string) {
+	old := m.p.Load()
+	n := &idSnapshot{host: c.Host, family: c.Family, scope: c.Scope, path: c.Path}
+	if old != nil && old.host == c.Host && old.family == c.Family && old.scope == c.Scope && old.path == c.Path && len(old.ids) < maxMemoIDs {
+		n.ids = append(make([]memoID, 0, len(old.ids)+1), old.ids...)
+	}
+	n.ids = append(n.ids, memoID{kind: l.Kind, interval: l.Interval, id: id})
+	m.p.CompareAndSwap(old, n) // a lost race only costs a later lookup
+}
+
 // id returns the budget id of c under l.
 func (kc *keyCache) id(c Cost, l Limit) string {
+	if c.ids != nil {
+		if id, ok := c.ids.lookup(c, l); ok {
+			return id
+		}
+		id := kc.slowID(c, l)
+		c.ids.store(c, l, id)
+		return id
+	}
+	return kc.slowID(c, l)
+}
+
+// slowID looks the id up in the backend's cache, or builds it.
+func (kc *keyCache) slowID(c Cost, l Limit) string {
 	if kc == nil {
 		return budgetID(c, l)
 	}

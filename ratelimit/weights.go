@@ -28,6 +28,8 @@ type Cost struct {
 	// "" otherwise. Only a hash of it is stored or shown, but prefer a
 	// non-secret account identifier over the API key itself.
 	Scope string
+
+	ids *idMemo // budget ids of this cost, when made by Governor.Cost
 }
 
 // kind resolves the default weight kind of the family.
