@@ -8,6 +8,7 @@ package peers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -194,6 +195,19 @@ func (m cpuMeter) report(b *testing.B) {
 	}
 }
 
+// measure runs call in the benchmark loop, with allocations and CPU time
+// reported, and stops at its first error.
+func measure(b *testing.B, call func() error) {
+	b.ReportAllocs()
+	m := startCPU()
+	defer m.report(b)
+	for b.Loop() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkPlaceOrder places a spot LIMIT order, a fresh client order id
 // each call.
 func BenchmarkPlaceOrder(b *testing.B) {
@@ -202,33 +216,29 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		x := newExchange()
 		c := newMBXClient(b, x)
 		o := mbxOrder()
-		b.ReportAllocs()
-		m := startCPU()
-		defer m.report(b)
-		for b.Loop() {
+		measure(b, func() error {
 			res, err := c.PlaceOrder(ctx, o)
 			if err != nil || res.OrderID != 28 {
-				b.Fatal(res, err)
+				return fmt.Errorf("%+v: %v", res, err)
 			}
-		}
+			return nil
+		})
 		if n := x.timeCalls.Load(); n > 5 {
 			b.Fatalf("the clock synced %d times", n)
 		}
 	})
 	b.Run("go-binance", func(b *testing.B) {
 		c := newGoBinanceClient(newExchange())
-		b.ReportAllocs()
-		m := startCPU()
-		defer m.report(b)
-		for b.Loop() {
+		measure(b, func() error {
 			res, err := c.NewCreateOrderService().Symbol("BTCUSDT").Side(gobinance.SideTypeBuy).
 				Type(gobinance.OrderTypeLimit).TimeInForce(gobinance.TimeInForceTypeGTC).
 				Quantity("0.0015").Price("67012.34").NewClientOrderID(binance.NewClientOrderID()).
 				NewOrderRespType(gobinance.NewOrderRespTypeFULL).Do(ctx)
 			if err != nil || res.OrderID != 28 {
-				b.Fatal(res, err)
+				return fmt.Errorf("%+v: %v", res, err)
 			}
-		}
+			return nil
+		})
 	})
 	b.Run("bare-http", func(b *testing.B) {
 		bare(b, newExchange(), http.MethodPost, baseURL+orderPath+
@@ -241,27 +251,23 @@ func BenchmarkAccount(b *testing.B) {
 	ctx := context.Background()
 	b.Run("mbx", func(b *testing.B) {
 		c := newMBXClient(b, newExchange())
-		b.ReportAllocs()
-		m := startCPU()
-		defer m.report(b)
-		for b.Loop() {
+		measure(b, func() error {
 			a, err := c.Account(ctx)
 			if err != nil || len(a.Balances) != 3 {
-				b.Fatal(a, err)
+				return fmt.Errorf("%+v: %v", a, err)
 			}
-		}
+			return nil
+		})
 	})
 	b.Run("go-binance", func(b *testing.B) {
 		c := newGoBinanceClient(newExchange())
-		b.ReportAllocs()
-		m := startCPU()
-		defer m.report(b)
-		for b.Loop() {
+		measure(b, func() error {
 			a, err := c.NewGetAccountService().OmitZeroBalances(true).Do(ctx)
 			if err != nil || len(a.Balances) != 3 {
-				b.Fatal(a, err)
+				return fmt.Errorf("%+v: %v", a, err)
 			}
-		}
+			return nil
+		})
 	})
 	b.Run("bare-http", func(b *testing.B) {
 		bare(b, newExchange(), http.MethodGet, baseURL+"/api/v3/account?omitZeroBalances=true"+signedTail)
@@ -273,27 +279,23 @@ func BenchmarkCancelOrder(b *testing.B) {
 	ctx := context.Background()
 	b.Run("mbx", func(b *testing.B) {
 		c := newMBXClient(b, newExchange())
-		b.ReportAllocs()
-		m := startCPU()
-		defer m.report(b)
-		for b.Loop() {
+		measure(b, func() error {
 			o, err := c.CancelOrder(ctx, "BTCUSDT", 4, "")
 			if err != nil || o.Status != "CANCELED" {
-				b.Fatal(o, err)
+				return fmt.Errorf("%+v: %v", o, err)
 			}
-		}
+			return nil
+		})
 	})
 	b.Run("go-binance", func(b *testing.B) {
 		c := newGoBinanceClient(newExchange())
-		b.ReportAllocs()
-		m := startCPU()
-		defer m.report(b)
-		for b.Loop() {
+		measure(b, func() error {
 			o, err := c.NewCancelOrderService().Symbol("BTCUSDT").OrderID(4).Do(ctx)
 			if err != nil || o.Status != gobinance.OrderStatusTypeCanceled {
-				b.Fatal(o, err)
+				return fmt.Errorf("%+v: %v", o, err)
 			}
-		}
+			return nil
+		})
 	})
 	b.Run("bare-http", func(b *testing.B) {
 		bare(b, newExchange(), http.MethodDelete, baseURL+orderPath+"?symbol=BTCUSDT&orderId=4"+signedTail)
