@@ -577,6 +577,9 @@ func (r *jreader) account(a *Account) {
 						r.unknown(key, f[:])
 					}
 				})
+				if cap(a.Balances) == 0 {
+					a.Balances = make([]Balance, 0, 8) // one allocation for the usual few
+				}
 				a.Balances = append(a.Balances, b)
 			})
 		default:
