@@ -47,13 +47,25 @@ func (c *Client) ExchangeInfo(ctx context.Context, symbols ...string) (*Exchange
 
 // Account returns the spot account (GET /api/v3/account).
 func (c *Client) Account(ctx context.Context) (*Account, error) {
-	var a Account
-	req := &Request{Method: http.MethodGet, Path: "/api/v3/account", Security: Signed}
-	req.Query.AddString("omitZeroBalances", "true")
-	if _, err := c.call(ctx, req, &a); err != nil {
+	q := &accountQuery{req: Request{Method: http.MethodGet, Path: "/api/v3/account", Security: Signed}}
+	q.req.Query.Grow(1)
+	q.req.Query.AddString("omitZeroBalances", "true")
+	if err := c.do(ctx, &q.req, &q.resp, true); err != nil {
 		return nil, err
 	}
-	return &a, nil
+	err := decodeAccount(q.resp.Body, &q.out)
+	c.releaseBody(q.resp.Body, true)
+	if err != nil {
+		return nil, fmt.Errorf("binance: decoding GET /api/v3/account: %w", err)
+	}
+	return &q.out, nil
+}
+
+// accountQuery is one Account call, in one allocation.
+type accountQuery struct {
+	req  Request
+	resp Response
+	out  Account
 }
 
 // OpenOrders lists open orders (GET /api/v3/openOrders); symbol "" for all.

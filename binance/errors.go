@@ -40,7 +40,9 @@ type APIError struct {
 	Env        Env
 	Hint       string
 	RetryAfter time.Duration // from Retry-After on 429/418
-	Explain    string        // the local exchange's X-MBX-EXPLAIN header, when present
+	// RateLimit is the rate-limit state the answer reported.
+	RateLimit RateLimitState
+	Explain   string // the local exchange's X-MBX-EXPLAIN header, when present
 }
 
 func (e *APIError) Error() string {

@@ -34,10 +34,11 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) request(f Family, path string, status, code int, d time.Duration) {
+func (m *metrics) request(f Family, path string, status, code int, start time.Time) {
 	if m == nil {
 		return
 	}
+	d := time.Since(start)
 	m.requests.WithLabelValues(string(f), path, strconv.Itoa(status), strconv.Itoa(code)).Inc()
 	m.latency.WithLabelValues(string(f)).Observe(d.Seconds())
 }

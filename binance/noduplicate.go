@@ -26,15 +26,31 @@ type OrderProtocol struct {
 	Place func(ctx context.Context) (*Order, error)
 	// Lookup asks for the order by its client id.
 	Lookup func(ctx context.Context) (*Order, error)
+	// Calls, when set, is used for Place and Lookup when they are nil: a
+	// caller holding its state in one value passes it without allocating a
+	// closure for each.
+	Calls OrderCalls
 	// Final reports lookup errors after which trying again cannot help
 	// (beyond a cancelled context and a ban, which always stop).
 	Final func(error) bool
+}
+
+// OrderCalls sends an order once and looks it up by its client id.
+type OrderCalls interface {
+	Place(ctx context.Context) (*Order, error)
+	Lookup(ctx context.Context) (*Order, error)
 }
 
 // Run carries out the protocol.
 func (p OrderProtocol) Run(ctx context.Context) (*Order, error) {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 4
+	}
+	if p.Place == nil && p.Calls != nil {
+		p.Place = p.Calls.Place
+	}
+	if p.Lookup == nil && p.Calls != nil {
+		p.Lookup = p.Calls.Lookup
 	}
 	for attempt := 1; ; attempt++ {
 		o, err := p.Place(ctx)

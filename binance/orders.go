@@ -50,6 +50,7 @@ func NewClientOrderID() string {
 // FULL answers by default on spot. ClientOrderID must be set.
 func (o *NewOrder) Params(futures bool) (params.List, error) {
 	var l params.List
+	l.Grow(8 + o.Extra.Len())
 	if o.Symbol == "" || o.Side == "" || o.Type == "" {
 		return l, fmt.Errorf("NewOrder: Symbol, Side and Type are required")
 	}
@@ -119,21 +120,41 @@ func (c *Client) placeOrder(ctx context.Context, o NewOrder, path string, future
 	if err != nil {
 		return nil, err
 	}
-	no := false
+	// One allocation holds the whole call: the request, the reply and the
+	// values the decoder may reuse.
+	p := &placing{c: c, path: path, symbol: o.Symbol,
+		hints: orderHints{symbol: o.Symbol, clientOrderID: o.ClientOrderID, price: o.Price, qty: o.Quantity}}
+	p.req = Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &p.no}
 	return OrderProtocol{
 		ClientOrderID: o.ClientOrderID, MaxAttempts: c.retry.MaxAttempts, QueryDelay: c.retry.QueryDelay,
-		Backoff: c.backoff, Logger: c.log,
-		Place: func(ctx context.Context) (*Order, error) {
-			var out Order
-			if _, err := c.call(ctx, &Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &no}, &out); err != nil {
-				return nil, err
-			}
-			return &out, nil
-		},
-		Lookup: func(ctx context.Context) (*Order, error) {
-			return c.orderCall(ctx, http.MethodGet, path, o.Symbol, 0, o.ClientOrderID)
-		},
+		Backoff: c.backoffFn, Logger: c.log, Calls: p,
 	}.Run(ctx)
+}
+
+// placing is one PlaceOrder call.
+type placing struct {
+	c      *Client
+	path   string
+	symbol string
+	no     bool // Request.Idempotent: an order is never resent blindly
+	req    Request
+	hints  orderHints
+	out    Order
+	resp   Response
+}
+
+// Place implements OrderCalls.
+func (p *placing) Place(ctx context.Context) (*Order, error) {
+	p.out = Order{}
+	if err := p.c.callOrder(ctx, &p.req, &p.resp, &p.out, &p.hints); err != nil {
+		return nil, err
+	}
+	return &p.out, nil
+}
+
+// Lookup implements OrderCalls.
+func (p *placing) Lookup(ctx context.Context) (*Order, error) {
+	return p.c.orderCall(ctx, http.MethodGet, p.path, p.symbol, 0, p.hints.clientOrderID)
 }
 
 // QueryOrder gets an order by id or client id (GET /api/v3/order).
@@ -152,7 +173,9 @@ func (c *Client) QueryFuturesOrder(ctx context.Context, symbol string, orderID i
 }
 
 func (c *Client) orderCall(ctx context.Context, method, path, symbol string, orderID int64, clientOrderID string) (*Order, error) {
-	var l params.List
+	q := &orderQuery{req: Request{Method: method, Path: path, Security: Signed}}
+	l := &q.req.Query
+	l.Grow(2)
 	l.AddString("symbol", symbol)
 	switch {
 	case orderID != 0:
@@ -162,12 +185,32 @@ func (c *Client) orderCall(ctx context.Context, method, path, symbol string, ord
 	default:
 		return nil, fmt.Errorf("give an orderId or a client order id")
 	}
-	var out Order
-	_, err := c.call(ctx, &Request{Method: method, Path: path, Security: Signed, Query: l}, &out)
-	if err != nil {
+	q.hints = orderHints{symbol: symbol, clientOrderID: clientOrderID}
+	if err := c.callOrder(ctx, &q.req, &q.resp, &q.out, &q.hints); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &q.out, nil
+}
+
+// orderQuery is one query or cancel call, in one allocation.
+type orderQuery struct {
+	req   Request
+	resp  Response
+	out   Order
+	hints orderHints
+}
+
+// callOrder sends req and decodes an order reply into out.
+func (c *Client) callOrder(ctx context.Context, req *Request, resp *Response, out *Order, h *orderHints) error {
+	if err := c.do(ctx, req, resp, true); err != nil {
+		return err
+	}
+	err := decodeOrder(resp.Body, out, h)
+	c.releaseBody(resp.Body, true)
+	if err != nil {
+		return fmt.Errorf("binance: decoding %s %s: %w", req.Method, req.Path, err)
+	}
+	return nil
 }
 
 // call sends req and decodes a JSON answer into out.

@@ -1,8 +1,9 @@
 // Package clock keeps an estimate of an exchange's clock so that signed requests carry
 // timestamps the exchange accepts.
 //
-// Binance rejects a signed request with -1021 when timestamp >= serverTime+1000ms ("1000ms
-// ahead") or when serverTime-timestamp > recvWindow ("outside of the recvWindow"). A host
+// Exchanges reject a signed request whose timestamp is 1000ms or more ahead of their clock
+// ("timestamp >= server time + 1000ms") or older than recvWindow ("server time - timestamp >
+// recvWindow"). A host
 // clock that runs a second fast, or that drifted since it was last checked, breaks every
 // signed call, and raising recvWindow does not help against the first rule. A Clock measures
 // the offset to the server with Cristian's algorithm and hands out timestamps shifted back by
@@ -28,10 +29,10 @@ const (
 )
 
 // aheadLimit is the exchange's tolerance for timestamps in its future: it rejects
-// timestamp >= serverTime + aheadLimit.
+// timestamp >= server time + aheadLimit.
 const aheadLimit = time.Second
 
-// resolution is the granularity of the server's answer: serverTime is whole milliseconds,
+// resolution is the granularity of the server's answer: the server time is whole milliseconds,
 // truncated, so the true server time lies up to one resolution after it.
 const resolution = time.Millisecond
 
@@ -146,10 +147,10 @@ func roundUp(d time.Duration) time.Duration {
 // the exchange's two timestamp rules, assuming the true offset is within the estimate's
 // bound. A negative value means the rule can be broken.
 type Headroom struct {
-	// Ahead is the margin against "timestamp >= serverTime + 1000ms". Because timestamps
+	// Ahead is the margin against "timestamp >= server time + 1000ms". Because timestamps
 	// are shifted back by the bound, it is 1s + Margin.
 	Ahead time.Duration
-	// RecvWindow is the margin against "serverTime - timestamp > recvWindow": recvWindow
+	// RecvWindow is the margin against "server time - timestamp > recvWindow": recvWindow
 	// minus the worst lag of a timestamp behind the server (2·Bound + Margin), minus the
 	// one-way latency estimated as RTT/2, minus 1ms for Timestamp's truncation.
 	RecvWindow time.Duration
@@ -245,7 +246,7 @@ func (c *Clock) sample(ctx context.Context) (sample, error) {
 // error, and then the previous estimate stays in force.
 func (c *Clock) Sync(ctx context.Context) (Estimate, error) {
 	if c.src == nil {
-		return c.Estimate(), errors.New(`clock: no Source: pass one to clock.New, e.g. &clock.HTTPSource{BaseURL: "https://api.binance.com"}`)
+		return c.Estimate(), errors.New(`clock: no Source: pass one to clock.New, e.g. an exchange's REST time source`)
 	}
 	var (
 		best             sample
@@ -301,7 +302,7 @@ func (c *Clock) syncError(failed int, firstErr, ctxErr error) error {
 
 // Now returns the server's time as local time + offset - bound - Margin. Subtracting the
 // bound means it is never later than the true server time when the offset is within its
-// bound, which keeps "timestamp < serverTime + 1000ms" true at the cost of at most
+// bound, which keeps "timestamp < server time + 1000ms" true at the cost of at most
 // 2·bound of lag (see Headroom). Before the first successful Sync it is local time - Margin.
 func (c *Clock) Now() time.Time {
 	t := c.now()
@@ -328,7 +329,7 @@ func (c *Clock) Estimate() Estimate {
 }
 
 // Headroom returns the worst-case margins of a timestamp sent with the given recvWindow
-// (5*time.Second is Binance's default). Before the first successful Sync nothing is known
+// (5*time.Second is a common default). Before the first successful Sync nothing is known
 // about the server's clock, so both margins are zero: nothing is guaranteed.
 func (c *Clock) Headroom(recvWindow time.Duration) Headroom {
 	s := c.snap.Load()

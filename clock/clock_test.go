@@ -49,7 +49,7 @@ func (w *world) ServerTime(ctx context.Context) (time.Time, error) {
 	w.calls++
 	l := w.legs[call%len(w.legs)]
 	w.real = w.real.Add(l.up)
-	// Binance answers whole milliseconds, truncated.
+	// The server answers whole milliseconds, truncated.
 	st := time.UnixMilli(w.real.Add(w.skew).UnixMilli())
 	w.real = w.real.Add(l.down)
 	if w.fail != nil {
@@ -232,7 +232,7 @@ func TestNowIsNeverAheadAndHeadroomHolds(t *testing.T) {
 								ts := c.Timestamp()
 								serverAtSigning := w.serverNow().UnixMilli()
 								if ts >= serverAtSigning+1000 {
-									t.Fatalf("%s: timestamp %d >= serverTime %d + 1000", name, ts, serverAtSigning)
+									t.Fatalf("%s: timestamp %d >= server time %d + 1000", name, ts, serverAtSigning)
 								}
 								if spare := time.Duration(serverAtSigning+1000-ts) * time.Millisecond; spare < h.Ahead {
 									t.Errorf("%s: %v to spare against the ahead rule, Headroom claims %v", name, spare, h.Ahead)

@@ -5,19 +5,25 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"time"
 
 	"github.com/mbxkit/mbx/clock"
 )
 
 func Example() {
-	// A loopback stand-in for https://api.binance.com whose clock is 3s ahead of ours.
+	// A loopback stand-in for an exchange whose clock is 3s ahead of ours; it
+	// answers GET /v1/time with its time in milliseconds as plain text.
 	exchange := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"serverTime":%d}`, time.Now().Add(3*time.Second).UnixMilli())
+		fmt.Fprintf(w, "%d", time.Now().Add(3*time.Second).UnixMilli())
 	}))
 	defer exchange.Close()
 
-	c := clock.New(&clock.HTTPSource{BaseURL: exchange.URL}, clock.Options{})
+	parse := func(body []byte) (time.Time, error) {
+		ms, err := strconv.ParseInt(string(body), 10, 64)
+		return time.UnixMilli(ms), err
+	}
+	c := clock.New(&clock.HTTPSource{BaseURL: exchange.URL, Path: "/v1/time", Parse: parse}, clock.Options{})
 	ctx := context.Background()
 	est, err := c.Sync(ctx)
 	if err != nil {

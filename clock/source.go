@@ -1,9 +1,7 @@
 package clock
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,9 +25,7 @@ type SourceFunc func(ctx context.Context) (time.Time, error)
 func (f SourceFunc) ServerTime(ctx context.Context) (time.Time, error) { return f(ctx) }
 
 const (
-	// DefaultPath is Binance spot's time endpoint; USDⓈ-M futures use "/fapi/v1/time".
-	DefaultPath = "/api/v3/time"
-	// MaxBodyBytes caps how much of a time response is read; a real one is about 30 bytes,
+	// MaxBodyBytes caps how much of a time response is read; a real one is a few dozen bytes,
 	// so anything larger is an error page or a misconfigured BaseURL, not worth buffering.
 	MaxBodyBytes = 64 << 10
 	// DefaultHTTPTimeout bounds a request when HTTPSource.Client is nil, so that Run,
@@ -37,24 +33,19 @@ const (
 	DefaultHTTPTimeout = 10 * time.Second
 )
 
-// Plausible serverTime values in milliseconds. Outside them the unit is almost certainly
-// wrong (seconds or microseconds), and a clock built on it would be off by decades.
-const (
-	minServerMillis = 1_000_000_000_000   // 2001-09-09
-	maxServerMillis = 100_000_000_000_000 // year 5138
-)
-
-// HTTPSource implements Source with GET {BaseURL}{Path}, parsing {"serverTime": <ms>} as
-// Binance's /api/v3/time and /fapi/v1/time answer. The request is unsigned and carries no
-// API key.
+// HTTPSource implements Source with GET {BaseURL}{Path}, reading the answer with Parse: the
+// generic half of an exchange's REST time source (each exchange supplies its path and its
+// Parse). The request is unsigned and carries no API key.
 type HTTPSource struct {
 	// Client sends the request; nil means a client with DefaultHTTPTimeout.
 	Client *http.Client
-	// BaseURL is the REST base URL, e.g. "https://api.binance.com"; a trailing slash is
+	// BaseURL is the REST base URL, e.g. "https://api.example.com"; a trailing slash is
 	// ignored.
 	BaseURL string
-	// Path is the time endpoint; empty means DefaultPath.
+	// Path is the time endpoint, e.g. "/v1/time".
 	Path string
+	// Parse reads the server time from a 200 answer's body.
+	Parse func(body []byte) (time.Time, error)
 }
 
 // ResponseError reports a time endpoint's answer that could not be used. Get it with
@@ -110,9 +101,9 @@ func (s *HTTPSource) ServerTime(ctx context.Context) (time.Time, error) {
 	}
 	if len(body) > MaxBodyBytes {
 		return time.Time{}, &ResponseError{URL: u, StatusCode: resp.StatusCode,
-			Problem: fmt.Sprintf("body is larger than %d KiB; is BaseURL a Binance REST endpoint?", MaxBodyBytes>>10)}
+			Problem: fmt.Sprintf("body is larger than %d KiB; is BaseURL the exchange's REST endpoint?", MaxBodyBytes>>10)}
 	}
-	t, err := parseServerTime(body)
+	t, err := s.Parse(body)
 	if err != nil {
 		return time.Time{}, &ResponseError{URL: u, StatusCode: resp.StatusCode, Problem: "unusable server time", Err: err}
 	}
@@ -126,45 +117,17 @@ func (s *HTTPSource) url() (string, error) {
 		return "", errors.New("clock: HTTPSource is nil; pass &clock.HTTPSource{BaseURL: ...}")
 	}
 	if s.BaseURL == "" {
-		return "", errors.New(`clock: HTTPSource.BaseURL is empty; set it to the exchange's REST base URL, e.g. "https://api.binance.com"`)
+		return "", errors.New(`clock: HTTPSource.BaseURL is empty; set it to the exchange's REST base URL`)
 	}
 	b, err := url.Parse(s.BaseURL)
 	if err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
-		return "", fmt.Errorf(`clock: HTTPSource.BaseURL %q is not an http(s) URL with a host; use e.g. "https://api.binance.com"`, s.BaseURL)
+		return "", fmt.Errorf(`clock: HTTPSource.BaseURL %q is not an http(s) URL with a host; use e.g. "https://api.example.com"`, s.BaseURL)
+	}
+	if s.Path == "" || s.Parse == nil {
+		return "", errors.New("clock: HTTPSource needs Path and Parse: the exchange's time endpoint and how its answer reads")
 	}
 	path := s.Path
-	if path == "" {
-		path = DefaultPath
-	}
 	return strings.TrimRight(s.BaseURL, "/") + "/" + strings.TrimLeft(path, "/"), nil
-}
-
-// parseServerTime reads {"serverTime": <integer milliseconds>}. The key is matched exactly,
-// unlike encoding/json's struct fields, so that "servertime" from some other API is not
-// taken for it.
-func parseServerTime(body []byte) (time.Time, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return time.Time{}, fmt.Errorf("body %s is not a JSON object: %w", snippet(body), err)
-	}
-	raw, ok := fields["serverTime"]
-	if !ok {
-		return time.Time{}, fmt.Errorf(`"serverTime" is missing from %s`, snippet(body))
-	}
-	raw = bytes.TrimSpace(raw)
-	ms, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf(`"serverTime" is %s, want an integer number of milliseconds`, snippet(raw))
-	}
-	switch {
-	case ms <= 0:
-		return time.Time{}, fmt.Errorf(`"serverTime" is %d, want a positive number of milliseconds since 1970`, ms)
-	case ms < minServerMillis:
-		return time.Time{}, fmt.Errorf(`"serverTime" %d is before 2001 if read as milliseconds; is it in seconds?`, ms)
-	case ms >= maxServerMillis:
-		return time.Time{}, fmt.Errorf(`"serverTime" %d is after year 5000 if read as milliseconds; is it in microseconds?`, ms)
-	}
-	return time.UnixMilli(ms), nil
 }
 
 // snippet quotes the start of an untrusted body for an error message: quoting neutralises

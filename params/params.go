@@ -96,6 +96,15 @@ func (l *List) Len() int { return len(l.ps) }
 // All returns the parameters in order. The slice is the List's own: do not modify it.
 func (l *List) All() []Param { return l.ps }
 
+// Grow makes room for n more parameters, so that adding them allocates once.
+func (l *List) Grow(n int) {
+	if n > 0 && cap(l.ps)-len(l.ps) < n {
+		ps := make([]Param, len(l.ps), len(l.ps)+n)
+		copy(ps, l.ps)
+		l.ps = ps
+	}
+}
+
 // Reset empties the list and clears its error, keeping its memory for reuse.
 func (l *List) Reset() {
 	l.ps = l.ps[:0]
@@ -186,7 +195,64 @@ func (l *List) AddBool(name string, v bool) *List {
 
 // AddDecimal appends a decimal in plain digits.
 func (l *List) AddDecimal(name string, d decimal.Decimal) *List {
+	if l.err != nil {
+		return l
+	}
+	var buf [48]byte
+	if b, ok := AppendDecimal(buf[:0], d); ok {
+		return l.AddString(name, string(b))
+	}
 	return l.AddString(name, d.String())
+}
+
+// AppendDecimal appends d as decimal.Decimal.String writes it (plain
+// digits, trailing fractional zeros dropped) without allocating, for
+// coefficients of up to 18 digits; ok is false otherwise (use d.String()).
+func AppendDecimal(dst []byte, d decimal.Decimal) ([]byte, bool) {
+	if !decimal.TrimTrailingZeros || decimal.UseScientificNotation || d.NumDigits() > 18 {
+		return dst, false
+	}
+	coef, exp := d.CoefficientInt64(), int(d.Exponent())
+	if exp > 0 {
+		if coef == 0 {
+			return append(dst, '0'), true
+		}
+		if exp > 18 {
+			return dst, false
+		}
+		dst = strconv.AppendInt(dst, coef, 10)
+		for range exp {
+			dst = append(dst, '0')
+		}
+		return dst, true
+	}
+	if coef < 0 {
+		dst = append(dst, '-')
+		coef = -coef
+	}
+	var digits [20]byte
+	ds := strconv.AppendUint(digits[:0], uint64(coef), 10)
+	frac := -exp
+	intLen := len(ds) - frac
+	if intLen > 0 {
+		dst = append(dst, ds[:intLen]...)
+		ds = ds[intLen:]
+	} else {
+		dst = append(dst, '0')
+	}
+	// ds is now the fraction without its leading zeros (-intLen of them).
+	end := len(ds)
+	for end > 0 && ds[end-1] == '0' {
+		end--
+	}
+	if end == 0 {
+		return dst, true
+	}
+	dst = append(dst, '.')
+	for i := intLen; i < 0; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, ds[:end]...), true
 }
 
 // Add formats v with Format and appends it.

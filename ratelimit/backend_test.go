@@ -15,7 +15,7 @@ var t0 = time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-const host = "https://api.binance.com"
+const host = "https://api.example.com"
 
 func weight(w int) Cost { return Cost{Host: host, Family: "api", Path: "/api/v3/x", Weight: w} }
 
@@ -143,7 +143,7 @@ func backendCases() []backendCase {
 			{op: "reserve", at: 0, cost: order("A")},
 			{op: "reserve", at: 0, cost: order("A"), wait: 10 * time.Second},
 			{op: "reserve", at: 0, cost: order("B")},
-			{op: "reserve", at: 0, cost: func() Cost { c := order("A"); c.Host = "https://api1.binance.com"; return c }()},
+			{op: "reserve", at: 0, cost: func() Cost { c := order("A"); c.Host = "https://api1.example.com"; return c }()},
 		}},
 		{"sapi budgets are per endpoint, UID ones per account", []Limit{
 			{Kind: KindSAPIIP, Interval: time.Minute, Max: 10},

@@ -49,7 +49,7 @@ func BenchmarkReserveRedis(b *testing.B) {
 // BenchmarkGovernorWaitMemory is the whole per-request cost a client pays
 // before sending (no waiting).
 func BenchmarkGovernorWaitMemory(b *testing.B) {
-	g := NewGovernor(NewMemory(), Options{Logger: quiet(), Limits: map[string][]Limit{"api": benchLimits()}})
+	g := NewGovernor(NewMemory(), Options{Headers: testHeaders, Logger: quiet(), Limits: map[string][]Limit{"api": benchLimits()}})
 	c := g.Cost(host, "POST", "/api/v3/order", nil)
 	c.Scope = "acct"
 	ctx := context.Background()

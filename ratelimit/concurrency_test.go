@@ -15,7 +15,7 @@ import (
 )
 
 // weightServer is a fake exchange on loopback that counts request weight
-// per fixed one-second window, as Binance does per minute, and answers 429
+// per fixed one-second window, as exchanges do per minute, and answers 429
 // past its limit.
 type weightServer struct {
 	limit int
@@ -39,7 +39,7 @@ func (s *weightServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.n429++
 	}
 	s.mu.Unlock()
-	w.Header().Set("X-MBX-USED-WEIGHT-1S", strconv.Itoa(used))
+	w.Header().Set("X-EX-USED-WEIGHT-1S", strconv.Itoa(used))
 	if over {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -110,7 +110,7 @@ func TestConcurrentGovernorNeverExceedsTheServerLimit(t *testing.T) {
 	limits := map[string][]Limit{"api": {{Kind: KindRequestWeight, Interval: time.Second, Max: 100}}}
 	t.Run("Memory, one governor", func(t *testing.T) {
 		srv := &weightServer{limit: 100, used: map[int64]int{}}
-		g := NewGovernor(NewMemory(), Options{Limits: limits, Logger: quiet()})
+		g := NewGovernor(NewMemory(), Options{Headers: testHeaders, Limits: limits, Logger: quiet()})
 		checkServer(t, srv, hammer(t, []*Governor{g}, srv, 2*time.Second))
 	})
 	t.Run("Redis, two governors on two clients", func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestConcurrentGovernorNeverExceedsTheServerLimit(t *testing.T) {
 		var govs []*Governor
 		for range 2 {
 			b := NewRedis(rs.Client(t), RedisOptions{Prefix: "hammer", Logger: quiet()})
-			govs = append(govs, NewGovernor(b, Options{Limits: limits, Logger: quiet()}))
+			govs = append(govs, NewGovernor(b, Options{Headers: testHeaders, Limits: limits, Logger: quiet()}))
 		}
 		srv := &weightServer{limit: 100, used: map[int64]int{}}
 		checkServer(t, srv, hammer(t, govs, srv, 2*time.Second))

@@ -1,5 +1,5 @@
 // Package ratelimit is mbx's client-side weight governor: it keeps a client
-// (or a whole fleet of processes sharing one Redis) inside Binance's request
+// (or a whole fleet of processes sharing one Redis) inside an exchange's request
 // budgets so that mbx never earns an HTTP 429, and it stops sending at once
 // when a 429 or a 418 ban arrives anyway, because continuing after a 429 is
 // what turns it into an IP ban (2 minutes up to 3 days).
@@ -14,7 +14,7 @@
 //
 // # How budgets are counted
 //
-// Binance counts in fixed windows aligned to the calendar (the weight of the
+// Exchanges count in fixed windows aligned to the calendar (the weight of the
 // current minute resets at the full minute), so mbx does the same: a window
 // of interval I starts at a multiple of I since the Unix epoch. A budget is
 // identified by the host (scheme://host of the base URL), the product family
@@ -29,8 +29,8 @@
 // a server-corrected clock (clock.Clock.Now) as Options.Now so that windows
 // line up with the server's.
 //
-// Usage headers (X-MBX-USED-WEIGHT-1M, X-MBX-ORDER-COUNT-10S,
-// X-SAPI-USED-IP-WEIGHT-1M, X-SAPI-USED-UID-WEIGHT-1M, ...) reconcile the
+// Usage headers (as the exchange's Headers reads them, e.g. a used weight
+// per minute or an order count per 10 seconds) reconcile the
 // local count upwards only: the server's count includes other clients on the
 // same IP, but it does not include our requests still in flight, so lowering
 // the count to the header value could admit more than the budget.

@@ -21,7 +21,7 @@ var (
 	ErrOverLimit = errors.New("ratelimit: the request costs more than the limit allows per window")
 )
 
-// timeFormat shows milliseconds because Binance's ban times are in ms.
+// timeFormat shows milliseconds because ban times are given in ms.
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // BlockedError is returned by Governor.Wait while a host is blocked after an

@@ -16,11 +16,11 @@ import (
 func Example() {
 	ctx := context.Background()
 	now := time.Date(2026, 8, 1, 12, 0, 30, 0, time.UTC)
-	g := ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{
+	g := ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Headers: exampleHeaders(),
 		Now: func() time.Time { return now }, // in production: a clock.Clock's Now
 	})
 
-	c := g.Cost("https://api.binance.com", "GET", "/api/v3/account", nil)
+	c := g.Cost("https://api.example.com", "GET", "/api/v3/account", nil)
 	fmt.Println("cost:", c.Weight)
 	if err := g.Wait(ctx, c); err != nil {
 		fmt.Println(err)
@@ -28,7 +28,7 @@ func Example() {
 	}
 	// ... send the request; the server says how much this IP has used:
 	h := http.Header{}
-	h.Set("X-MBX-USED-WEIGHT-1M", "5620") // other programs on this IP count too
+	h.Set("X-EX-USED-WEIGHT-1M", "5620") // other programs on this IP count too
 	_ = g.Observe(ctx, c, http.StatusOK, h)
 	for _, b := range g.State(ctx, c.Host).Budgets {
 		if b.Limit.Kind == ratelimit.KindRequestWeight {
@@ -68,7 +68,7 @@ func Example() {
 func ExampleNewRedis() {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 	b := ratelimit.NewRedis(client, ratelimit.RedisOptions{Prefix: "mbx:prod", LocalShare: 0.25})
-	g := ratelimit.NewGovernor(b, ratelimit.Options{})
+	g := ratelimit.NewGovernor(b, ratelimit.Options{Headers: exampleHeaders()})
 	_ = g
 }
 
@@ -83,9 +83,18 @@ func ExampleLimitsFromExchangeInfo() {
 		return
 	}
 	for _, l := range ls {
-		fmt.Println(l, l.Header())
+		fmt.Println(l, exampleHeaders().Name(l))
 	}
 	// Output:
-	// REQUEST_WEIGHT 2400/1m X-MBX-USED-WEIGHT-1M
-	// ORDERS 300/10s X-MBX-ORDER-COUNT-10S
+	// REQUEST_WEIGHT 2400/1m X-EX-USED-WEIGHT-1M
+	// ORDERS 300/10s X-EX-ORDER-COUNT-10S
+}
+
+// exampleHeaders is how an example exchange reports usage: a prefix per
+// budget followed by the window ("X-EX-USED-WEIGHT-1M").
+func exampleHeaders() ratelimit.PrefixHeaders {
+	return ratelimit.PrefixHeaders{Prefixes: []ratelimit.UsagePrefix{
+		{Prefix: "X-EX-USED-WEIGHT-", Kind: ratelimit.KindRequestWeight},
+		{Prefix: "X-EX-ORDER-COUNT-", Kind: ratelimit.KindOrders},
+	}}
 }

@@ -33,8 +33,8 @@ func FuzzLimitsFromExchangeInfo(f *testing.F) {
 				t.Fatalf("duplicate %s in %v", k, ls)
 			}
 			seen[k] = true
-			if h := l.Header(); h != "" {
-				kind, iv, ok := parseHeaderName(h)
+			if h := testHeaders.Name(l); h != "" {
+				kind, iv, ok := testHeaders.Usage(h)
 				if !ok || kind != l.Kind || iv != l.Interval {
 					t.Fatalf("header %q of %v parses to %q %v %v", h, l, kind, iv, ok)
 				}
@@ -50,13 +50,13 @@ func FuzzLimitsFromExchangeInfo(f *testing.F) {
 // FuzzObserve: whatever a server answers, Observe does not panic, and after
 // a 429 or 418 no request gets through until the block ends.
 func FuzzObserve(f *testing.F) {
-	f.Add(200, "X-Mbx-Used-Weight-1m", "120", "", "")
-	f.Add(429, "X-Mbx-Order-Count-10s", "51", "30", "")
-	f.Add(418, "X-Sapi-Used-Ip-Weight-1m", "1", "", `{"code":-1003,"msg":"IP banned until 1785542460000."}`)
+	f.Add(200, "X-Ex-Used-Weight-1m", "120", "", "")
+	f.Add(429, "X-Ex-Order-Count-10s", "51", "30", "")
+	f.Add(418, "X-Ex-Ip-Weight-1m", "1", "", `{"code":-1003,"msg":"IP banned until 1785542460000."}`)
 	f.Fuzz(func(t *testing.T, status int, name, value, retryAfter, body string) {
 		clk := &fakeClock{}
 		clk.Set(33 * time.Second)
-		g := NewGovernor(NewMemory(), Options{Now: clk.Now, Logger: quiet()})
+		g := NewGovernor(NewMemory(), Options{Headers: testHeaders, Now: clk.Now, Logger: quiet()})
 		h := http.Header{}
 		h.Add(name, value)
 		if retryAfter != "" {

@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,7 +26,7 @@ const (
 	// so mbx waits well past the shortest.
 	DefaultBan = 5 * time.Minute
 	// maxBlock caps server-given block times so that a garbled header
-	// cannot block a host forever (Binance's longest ban is 3 days).
+	// cannot block a host forever (the longest ban seen is 3 days).
 	maxBlock = 30 * 24 * time.Hour
 )
 
@@ -37,7 +37,7 @@ type Options struct {
 	// Limits per family; families not listed get DefaultLimits.
 	Limits map[string][]Limit
 	// Now is the clock windows are aligned to (default time.Now). Pass the
-	// server-corrected clock (clock.Clock.Now) so windows match Binance's.
+	// server-corrected clock (clock.Clock.Now) so windows match the server's.
 	// It must advance with real time: Wait sleeps on the real clock and then
 	// asks Now again.
 	Now func() time.Time
@@ -56,6 +56,10 @@ type Options struct {
 	// Ban is the block after a 418 that says neither Retry-After nor the ban
 	// time (default DefaultBan).
 	Ban time.Duration
+	// Headers reads the exchange's usage headers and ban bodies for
+	// Observe and ObserveBody; nil reads none (429/418 and Retry-After still
+	// block). See Governor.WithHeaders.
+	Headers Headers
 }
 
 // Governor keeps a client inside its budgets. It is safe for concurrent use
@@ -63,6 +67,12 @@ type Options struct {
 // the WebSocket API), so any number of clients and processes can share one
 // Backend.
 type Governor struct {
+	*core
+	headers Headers
+}
+
+// core is a Governor's state, shared by the views WithHeaders makes.
+type core struct {
 	b          Backend
 	w          *Weights
 	now        func() time.Time
@@ -71,6 +81,10 @@ type Governor struct {
 	margin     time.Duration
 	retryAfter time.Duration
 	ban        time.Duration
+
+	// date remembers the last Date header parsed: it changes once a
+	// second while every answer near a window boundary needs it.
+	date atomic.Pointer[parsedDate]
 
 	mu     sync.RWMutex
 	limits map[string][]Limit
@@ -82,11 +96,11 @@ const maxSeen = 256
 
 // NewGovernor returns a Governor counting in b.
 func NewGovernor(b Backend, opt Options) *Governor {
-	g := &Governor{
+	g := &Governor{headers: opt.Headers, core: &core{
 		b: b, w: opt.Weights, now: opt.Now, log: opt.Logger,
 		maxWait: opt.MaxWait, margin: opt.Margin, retryAfter: opt.RetryAfter, ban: opt.Ban,
 		limits: make(map[string][]Limit), seen: make(map[seenKey]Cost),
-	}
+	}}
 	if g.w == nil {
 		g.w = DefaultWeights()
 	}
@@ -116,6 +130,16 @@ func NewGovernor(b Backend, opt Options) *Governor {
 	}
 	return g
 }
+
+// WithHeaders returns a Governor sharing g's budgets, limits and backend
+// that reads usage headers with h: a client of one exchange gives a
+// governor made without Options.Headers its own reader.
+func (g *Governor) WithHeaders(h Headers) *Governor {
+	return &Governor{core: g.core, headers: h}
+}
+
+// Headers is the reader Observe and ObserveBody use (nil for none).
+func (g *Governor) Headers() Headers { return g.headers }
 
 // prepare copies ls, fills in the margin and merges duplicates. Invalid
 // limits are kept: Wait reports them with the field to fix rather than
@@ -155,7 +179,10 @@ func (g *Governor) limitsFor(family string) []Limit {
 
 // Cost prices a request with the Governor's weight table; see Weights.Cost.
 func (g *Governor) Cost(host, method, path string, query url.Values) Cost {
-	return g.w.Cost(host, method, path, query)
+	c := g.w.Cost(host, method, path, query)
+	// A Cost a client keeps and reuses remembers its budget ids.
+	c.ids = new(idMemo)
+	return c
 }
 
 // seenKey identifies a budget. A comparable struct rather than a joined
@@ -237,7 +264,7 @@ func (g *Governor) Wait(ctx context.Context, c Cost) error {
 // whose window ends exactly when the wait does.
 func describeWait(c Cost, limits []Limit, now time.Time, wait time.Duration) string {
 	var buf [8]slot
-	slots, _ := reservePlan(buf[:0], c, limits, now)
+	slots, _ := reservePlan(buf[:0], c, limits, now, nil)
 	for _, s := range slots {
 		if time.Duration(s.wait)*time.Millisecond == wait {
 			return s.limit.Kind + " " + intervalText(s.limit.Interval)
@@ -257,25 +284,46 @@ func (g *Governor) blockedError(ctx context.Context, host string, until, now tim
 	return &BlockedError{Host: host, Until: until}
 }
 
-// Observe feeds a response back: every usage header (X-MBX-USED-WEIGHT-*,
-// X-MBX-ORDER-COUNT-*, X-SAPI-USED-IP-WEIGHT-*, X-SAPI-USED-UID-WEIGHT-*)
-// raises the matching budget to the server's count, a 429 blocks the host
-// for Retry-After seconds (Options.RetryAfter if missing), and a 418 blocks
-// it as banned. Call it for every response, errors included. The error
-// reports unreadable headers and backend failures; the rest is applied
-// anyway.
+// Observe feeds a response back: every usage header (as Options.Headers
+// reads them) raises the matching budget to the server's count, a 429
+// blocks the host for Retry-After seconds (Options.RetryAfter if missing),
+// and a 418 blocks it as banned. Call it for every response, errors
+// included. The error reports unreadable headers and backend failures; the
+// rest is applied anyway.
 func (g *Governor) Observe(ctx context.Context, c Cost, status int, h http.Header) error {
 	return g.ObserveBody(ctx, c, status, h, nil)
 }
 
-// ObserveBody is Observe with the response body, which on a 418 (and a
-// -1003 429) may say "IP banned until 1660090423228" (ms since the epoch);
-// the later of that and Retry-After wins.
+// ObserveBody is Observe with the response body, in which some exchanges
+// write the end of a ban (read by Options.Headers); the later of that and
+// Retry-After wins.
 func (g *Governor) ObserveBody(ctx context.Context, c Cost, status int, h http.Header, body []byte) error {
-	now := g.now()
-	var errs []error
+	var buf [8]Usage
+	usage, rerr := ReadUsage(buf[:0], h, g.headers)
+	if rerr != nil {
+		rerr = fmt.Errorf("%w (from %s)", rerr, c.Host)
+	}
+	o := Observation{Status: status, Usage: usage}
 	if status == http.StatusTooManyRequests || status == http.StatusTeapot {
-		until, banned := g.blockFrom(now, status, h, body)
+		o.RetryAfter = h.Get("Retry-After")
+		if g.headers != nil {
+			o.BanUntil, _ = g.headers.BanUntil(body)
+		}
+	}
+	if len(usage) > 0 {
+		o.Date = h.Get("Date")
+	}
+	return errors.Join(rerr, g.ObserveResponse(ctx, c, o))
+}
+
+// ObserveResponse applies what an exchange's client read from one answer
+// (see Observation): counts raise budgets, a 429 or 418 blocks the host.
+func (g *Governor) ObserveResponse(ctx context.Context, c Cost, o Observation) error {
+	var errs []error
+	var now time.Time
+	if o.Status == http.StatusTooManyRequests || o.Status == http.StatusTeapot {
+		now = g.now()
+		until, banned := g.blockFrom(now, o)
 		if banned {
 			g.log.WarnContext(ctx, "ratelimit: IP banned (HTTP 418); sending nothing to the host until the ban ends",
 				"host", c.Host, "until", until.UTC().Format(timeFormat))
@@ -289,19 +337,24 @@ func (g *Governor) ObserveBody(ctx context.Context, c Cost, status int, h http.H
 	}
 	if c.Family != "" {
 		g.remember(c)
-		errs = append(errs, g.reconcileHeaders(ctx, c, h, now)...)
+		if len(o.Usage) > 0 {
+			if now.IsZero() {
+				now = g.now()
+			}
+			errs = append(errs, g.reconcileUsage(ctx, c, o, now)...)
+		}
 	}
 	return errors.Join(errs...)
 }
 
 // blockFrom works out how long a 429/418 blocks the host.
-func (g *Governor) blockFrom(now time.Time, status int, h http.Header, body []byte) (time.Time, bool) {
-	banned := status == http.StatusTeapot
+func (g *Governor) blockFrom(now time.Time, o Observation) (time.Time, bool) {
+	banned := o.Status == http.StatusTeapot
 	var until time.Time
-	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := parseRetryAfter(o.RetryAfter, now); ok {
 		until = now.Add(d)
 	}
-	if t, ok := parseBanTime(body); ok && t.After(now) {
+	if t := o.BanUntil; !t.IsZero() && t.After(now) {
 		banned = true // "IP banned until" means a ban, whatever the status
 		until = later(until, earlier(t, now.Add(maxBlock)))
 	}
@@ -315,7 +368,7 @@ func (g *Governor) blockFrom(now time.Time, status int, h http.Header, body []by
 	return until, banned
 }
 
-// parseRetryAfter reads Retry-After as seconds (Binance) or an HTTP date
+// parseRetryAfter reads Retry-After as seconds or an HTTP date
 // (RFC 9110), at least 1s: a 429 must never be retried at once.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
@@ -336,30 +389,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return max(d, time.Second), true
 }
 
-// parseBanTime finds "banned until <ms>" in a Binance error body.
-func parseBanTime(body []byte) (time.Time, bool) {
-	const marker = "banned until "
-	i := bytes.Index(body, []byte(marker))
-	if i < 0 {
-		return time.Time{}, false
-	}
-	rest := body[i+len(marker):]
-	n := 0
-	for n < len(rest) && n < 16 && rest[n] >= '0' && rest[n] <= '9' {
-		n++
-	}
-	if n == 0 || n == 16 {
-		return time.Time{}, false
-	}
-	ms, err := strconv.ParseInt(string(rest[:n]), 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(ms), true
-}
-
-// reconcileHeaders applies every usage header of h to c's budgets.
-func (g *Governor) reconcileHeaders(ctx context.Context, c Cost, h http.Header, now time.Time) []error {
+// reconcileUsage applies every count of o to c's budgets.
+func (g *Governor) reconcileUsage(ctx context.Context, c Cost, o Observation, now time.Time) []error {
 	limits := g.limitsFor(c.Family)
 	// The Date header only matters near a window boundary, where the
 	// response may belong to the previous window; parse it only then.
@@ -367,65 +398,47 @@ func (g *Governor) reconcileHeaders(ctx context.Context, c Cost, h http.Header, 
 	// can only over-count (reconciling never lowers a counter).
 	var date time.Time
 	var dateOK, dateParsed bool
-	dateFor := func(l Limit) (time.Time, bool) {
-		iv := l.Interval.Milliseconds()
-		if iv <= 0 || now.UnixMilli()-floorTo(now.UnixMilli(), iv) > margin(l)+5000 {
-			return time.Time{}, false
-		}
-		if !dateParsed {
-			d, err := http.ParseTime(h.Get("Date"))
-			date, dateOK, dateParsed = d, err == nil, true
-		}
-		return date, dateOK
-	}
-	names := make([]string, 0, 4)
-	for name := range h {
-		if _, _, ok := parseHeaderName(name); ok {
-			names = append(names, name)
-		}
-	}
-	if len(names) > 1 {
-		slices.Sort(names) // deterministic error order
-	}
 	var errs []error
-	for _, name := range names {
-		kind, iv, _ := parseHeaderName(name)
-		used, err := headerInt(h[name])
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ratelimit: response header %s from %s: %w", name, c.Host, err))
-			continue
-		}
-		i := slices.IndexFunc(limits, func(l Limit) bool { return l.Kind == kind && l.Interval == iv })
+	for _, u := range o.Usage {
+		i := slices.IndexFunc(limits, func(l Limit) bool { return l.Kind == u.Kind && l.Interval == u.Interval })
 		if i < 0 {
 			continue // a budget we do not enforce: nothing to correct
 		}
 		l := limits[i]
-		d, hasDate := dateFor(l)
-		at, ok := reconcileTime(now, d, hasDate, l)
+		var hasDate bool
+		if iv := l.Interval.Milliseconds(); iv > 0 && now.UnixMilli()-floorTo(now.UnixMilli(), iv) <= margin(l)+5000 {
+			if !dateParsed {
+				date, dateOK = g.parseDate(o.Date)
+				dateParsed = true
+			}
+			hasDate = dateOK
+		}
+		at, ok := reconcileTime(now, date, hasDate, l)
 		if !ok {
 			continue
 		}
-		if err := g.b.Reconcile(ctx, c, l, used, at); err != nil {
+		if err := g.b.Reconcile(ctx, c, l, u.Used, at); err != nil {
 			errs = append(errs, fmt.Errorf("ratelimit: reconciling %s on %s: %w", l, c.Host, err))
 		}
 	}
 	return errs
 }
 
-// headerInt reads a usage header; repeated values count as their maximum.
-func headerInt(vals []string) (int, error) {
-	best := -1
-	for _, v := range vals {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < 0 || n > maxLimit {
-			return 0, fmt.Errorf("value %q is not a count; want a non-negative integer", clip(v))
-		}
-		best = max(best, int(n))
+// parsedDate is one Date header and what it reads as.
+type parsedDate struct {
+	raw string
+	t   time.Time
+	ok  bool
+}
+
+// parseDate is http.ParseTime with the last answer remembered.
+func (g *Governor) parseDate(raw string) (time.Time, bool) {
+	if p := g.date.Load(); p != nil && p.raw == raw {
+		return p.t, p.ok
 	}
-	if best < 0 {
-		return 0, errors.New("no value")
-	}
-	return best, nil
+	t, err := http.ParseTime(raw)
+	g.date.Store(&parsedDate{raw: raw, t: t, ok: err == nil})
+	return t, err == nil
 }
 
 // reconcileTime picks the window a usage header describes. The server
@@ -531,7 +544,7 @@ func (g *Governor) State(ctx context.Context, host string) State {
 			if _, ok := amountFor(c, l); !ok {
 				continue
 			}
-			s, err := currentSlot(c, l, now)
+			s, err := currentSlot(c, l, now, nil)
 			if err != nil || done[s.id] {
 				continue
 			}

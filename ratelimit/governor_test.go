@@ -28,7 +28,7 @@ func (c *fakeClock) Set(d time.Duration) {
 
 func newTestGovernor(b Backend, limits map[string][]Limit) (*Governor, *fakeClock) {
 	clk := &fakeClock{t: at(33 * time.Second)} // mid-window for 10s, 1m and longer windows
-	return NewGovernor(b, Options{Limits: limits, Now: clk.Now, Logger: quiet()}), clk
+	return NewGovernor(b, Options{Headers: testHeaders, Limits: limits, Now: clk.Now, Logger: quiet()}), clk
 }
 
 func TestGovernorWaitSleepsUntilTheWindowHasRoom(t *testing.T) {
@@ -40,7 +40,7 @@ func TestGovernorWaitSleepsUntilTheWindowHasRoom(t *testing.T) {
 		return time.UnixMilli((t.UnixMilli()/ms + 1) * ms)
 	}
 	for attempt := 0; ; attempt++ {
-		g := NewGovernor(NewMemory(), Options{Logger: quiet(), Margin: -1, Limits: map[string][]Limit{
+		g := NewGovernor(NewMemory(), Options{Headers: testHeaders, Logger: quiet(), Margin: -1, Limits: map[string][]Limit{
 			"api": {{Kind: KindRequestWeight, Interval: iv, Max: 10}},
 		}})
 		ctx := context.Background()
@@ -80,7 +80,7 @@ func TestGovernorWaitErrors(t *testing.T) {
 		}
 	})
 	t.Run("past the context deadline", func(t *testing.T) {
-		g := NewGovernor(NewMemory(), Options{Limits: limits, Logger: quiet(), MaxWait: 2 * time.Hour,
+		g := NewGovernor(NewMemory(), Options{Headers: testHeaders, Limits: limits, Logger: quiet(), MaxWait: 2 * time.Hour,
 			Now: func() time.Time { return at(30 * time.Second) }})
 		_ = g.Wait(ctx, weight(10))
 		dctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -91,7 +91,7 @@ func TestGovernorWaitErrors(t *testing.T) {
 		}
 	})
 	t.Run("cancelled while waiting", func(t *testing.T) {
-		g := NewGovernor(NewMemory(), Options{Limits: limits, Logger: quiet(), MaxWait: 2 * time.Hour,
+		g := NewGovernor(NewMemory(), Options{Headers: testHeaders, Limits: limits, Logger: quiet(), MaxWait: 2 * time.Hour,
 			Now: func() time.Time { return at(30 * time.Second) }})
 		_ = g.Wait(ctx, weight(10))
 		cctx, cancel := context.WithCancel(ctx)
@@ -119,7 +119,7 @@ func TestGovernorWaitErrors(t *testing.T) {
 
 func TestGovernorWaitLogsTheBudget(t *testing.T) {
 	var buf bytes.Buffer
-	g := NewGovernor(NewMemory(), Options{
+	g := NewGovernor(NewMemory(), Options{Headers: testHeaders,
 		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Margin: -1,
 		Limits: map[string][]Limit{"api": {{Kind: KindRequestWeight, Interval: 100 * time.Millisecond, Max: 1}}},
@@ -141,20 +141,20 @@ func TestObserveUsageHeaders(t *testing.T) {
 		want   int // used after Observe; -1: budget untouched (0)
 		errHas string
 	}{
-		{"spot weight", weight(1), http.Header{"X-Mbx-Used-Weight-1m": {"1234"}}, KindRequestWeight, time.Minute, 1234, ""},
-		{"any case", weight(1), http.Header{"x-mbx-used-weight-1m": {"77"}}, KindRequestWeight, time.Minute, 77, ""},
-		{"spaces and repeats take the largest", weight(1), http.Header{"X-Mbx-Used-Weight-1m": {" 5 ", "9"}}, KindRequestWeight, time.Minute, 9, ""},
-		{"orders 10s", order("A"), http.Header{"X-Mbx-Order-Count-10s": {"7"}}, KindOrders, 10 * time.Second, 7, ""},
-		{"orders 1d", order("A"), http.Header{"X-Mbx-Order-Count-1d": {"1500"}}, KindOrders, 24 * time.Hour, 1500, ""},
-		{"sapi ip", sapi("/sapi/v1/account/apiRestrictions", 1, KindSAPIIP, ""), http.Header{"X-Sapi-Used-Ip-Weight-1m": {"300"}}, KindSAPIIP, time.Minute, 300, ""},
-		{"sapi uid", sapi("/sapi/v2/fiat/withdraw", 45000, KindSAPIUID, "A"), http.Header{"X-Sapi-Used-Uid-Weight-1m": {"90000"}}, KindSAPIUID, time.Minute, 90000, ""},
-		{"fapi weight", Cost{Host: "https://fapi.binance.com", Family: "fapi", Path: "/fapi/v1/time", Weight: 1}, http.Header{"X-Mbx-Used-Weight-1m": {"2000"}}, KindRequestWeight, time.Minute, 2000, ""},
-		{"interval we do not enforce is ignored", weight(1), http.Header{"X-Mbx-Used-Weight-1s": {"50"}}, KindRequestWeight, time.Minute, 0, ""},
-		{"legacy header without interval is ignored", weight(1), http.Header{"X-Mbx-Used-Weight": {"50"}}, KindRequestWeight, time.Minute, 0, ""},
-		{"not a number", weight(1), http.Header{"X-Mbx-Used-Weight-1m": {"lots"}}, KindRequestWeight, time.Minute, 0, "X-Mbx-Used-Weight-1m"},
-		{"negative", weight(1), http.Header{"X-Mbx-Used-Weight-1m": {"-3"}}, KindRequestWeight, time.Minute, 0, "non-negative"},
-		{"good header applied next to a bad one", weight(1), http.Header{"X-Mbx-Used-Weight-1m": {"40"}, "X-Mbx-Order-Count-10s": {"x"}}, KindRequestWeight, time.Minute, 40, "X-Mbx-Order-Count-10s"},
-		{"lower than our count is ignored", weight(1), http.Header{"X-Mbx-Used-Weight-1m": {"0"}}, KindRequestWeight, time.Minute, 0, ""},
+		{"spot weight", weight(1), http.Header{"X-Ex-Used-Weight-1m": {"1234"}}, KindRequestWeight, time.Minute, 1234, ""},
+		{"any case", weight(1), http.Header{"x-ex-used-weight-1m": {"77"}}, KindRequestWeight, time.Minute, 77, ""},
+		{"spaces and repeats take the largest", weight(1), http.Header{"X-Ex-Used-Weight-1m": {" 5 ", "9"}}, KindRequestWeight, time.Minute, 9, ""},
+		{"orders 10s", order("A"), http.Header{"X-Ex-Order-Count-10s": {"7"}}, KindOrders, 10 * time.Second, 7, ""},
+		{"orders 1d", order("A"), http.Header{"X-Ex-Order-Count-1d": {"1500"}}, KindOrders, 24 * time.Hour, 1500, ""},
+		{"sapi ip", sapi("/sapi/v1/account/apiRestrictions", 1, KindSAPIIP, ""), http.Header{"X-Ex-Ip-Weight-1m": {"300"}}, KindSAPIIP, time.Minute, 300, ""},
+		{"sapi uid", sapi("/sapi/v2/fiat/withdraw", 45000, KindSAPIUID, "A"), http.Header{"X-Ex-Uid-Weight-1m": {"90000"}}, KindSAPIUID, time.Minute, 90000, ""},
+		{"fapi weight", Cost{Host: "https://fapi.example.com", Family: "fapi", Path: "/fapi/v1/time", Weight: 1}, http.Header{"X-Ex-Used-Weight-1m": {"2000"}}, KindRequestWeight, time.Minute, 2000, ""},
+		{"interval we do not enforce is ignored", weight(1), http.Header{"X-Ex-Used-Weight-1s": {"50"}}, KindRequestWeight, time.Minute, 0, ""},
+		{"legacy header without interval is ignored", weight(1), http.Header{"X-Ex-Used-Weight": {"50"}}, KindRequestWeight, time.Minute, 0, ""},
+		{"not a number", weight(1), http.Header{"X-Ex-Used-Weight-1m": {"lots"}}, KindRequestWeight, time.Minute, 0, "X-Ex-Used-Weight-1m"},
+		{"negative", weight(1), http.Header{"X-Ex-Used-Weight-1m": {"-3"}}, KindRequestWeight, time.Minute, 0, "non-negative"},
+		{"good header applied next to a bad one", weight(1), http.Header{"X-Ex-Used-Weight-1m": {"40"}, "X-Ex-Order-Count-10s": {"x"}}, KindRequestWeight, time.Minute, 40, "X-Ex-Order-Count-10s"},
+		{"lower than our count is ignored", weight(1), http.Header{"X-Ex-Used-Weight-1m": {"0"}}, KindRequestWeight, time.Minute, 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,7 +253,7 @@ func TestObserveBlocks(t *testing.T) {
 			}
 			// Other hosts are not blocked.
 			other := weight(1)
-			other.Host = "https://api1.binance.com"
+			other.Host = "https://api1.example.com"
 			if err := g.Wait(ctx, other); err != nil {
 				t.Errorf("other host: %v", err)
 			}
@@ -302,7 +302,7 @@ func TestBanIsNeverShortened(t *testing.T) {
 func TestObserveWindowAttribution(t *testing.T) {
 	limits := map[string][]Limit{"api": {{Kind: KindRequestWeight, Interval: time.Minute, Max: 6000}}}
 	hdr := func(used string, date time.Duration, withDate bool) http.Header {
-		h := http.Header{"X-Mbx-Used-Weight-1m": {used}}
+		h := http.Header{"X-Ex-Used-Weight-1m": {used}}
 		if withDate {
 			h.Set("Date", at(date).Format(http.TimeFormat))
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Limit kinds as Binance names them in exchangeInfo.rateLimits, plus the two
+// Limit kinds as exchanges name them in exchangeInfo.rateLimits, plus the two
 // per-endpoint /sapi budgets, which exchangeInfo does not list.
 const (
 	KindRequestWeight = "REQUEST_WEIGHT" // weight per IP
@@ -19,7 +19,7 @@ const (
 	KindSAPIUID       = "SAPI_UID"       // /sapi weight per account and endpoint
 )
 
-// Limit is one budget as Binance counts it: at most Max units of Kind in each
+// Limit is one budget as the exchange counts it: at most Max units of Kind in each
 // fixed window of Interval.
 type Limit struct {
 	// Kind is one of the Kind constants. Limits of other kinds (for example
@@ -43,46 +43,13 @@ func (l Limit) String() string {
 	return fmt.Sprintf("%s %d/%s", l.Kind, l.Max, intervalText(l.Interval))
 }
 
-// Header is the response header the server reports this limit's usage in,
-// e.g. X-MBX-USED-WEIGHT-1M, X-MBX-ORDER-COUNT-10S, X-SAPI-USED-IP-WEIGHT-1M.
-// It is "" for kinds without a usage header (RAW_REQUESTS) and for intervals
-// that are not whole seconds.
-func (l Limit) Header() string {
-	prefix := headerPrefix(l.Kind)
-	suffix := intervalSuffix(l.Interval)
-	if prefix == "" || suffix == "" {
-		return ""
-	}
-	return prefix + suffix
-}
-
-func headerPrefix(kind string) string {
-	switch kind {
-	case KindRequestWeight:
-		return "X-MBX-USED-WEIGHT-"
-	case KindOrders:
-		return "X-MBX-ORDER-COUNT-"
-	case KindSAPIIP:
-		return "X-SAPI-USED-IP-WEIGHT-"
-	case KindSAPIUID:
-		return "X-SAPI-USED-UID-WEIGHT-"
-	}
-	return ""
-}
-
-// headerKinds are the kinds that have a usage header. (A function returning
-// an array value rather than a package variable: no mutable globals.)
-func headerKinds() [4]string {
-	return [4]string{KindRequestWeight, KindOrders, KindSAPIIP, KindSAPIUID}
-}
-
 type intervalUnit struct {
 	letter byte
 	name   string // exchangeInfo's name
 	unit   time.Duration
 }
 
-// intervalUnits lists Binance's interval units, largest first so that
+// intervalUnits lists the interval units, largest first so that
 // intervalSuffix picks the shortest spelling.
 func intervalUnits() [4]intervalUnit {
 	return [4]intervalUnit{
@@ -94,10 +61,10 @@ func intervalUnits() [4]intervalUnit {
 }
 
 // maxInterval bounds parsed intervals so that arithmetic in milliseconds and
-// nanoseconds cannot overflow; Binance's longest window is one day.
+// nanoseconds cannot overflow; the longest window in use is one day.
 const maxInterval = 366 * 24 * time.Hour
 
-// intervalSuffix writes d as Binance's (intervalNum)(intervalLetter), using
+// intervalSuffix writes d as (intervalNum)(intervalLetter), using
 // the largest unit that divides it: 10s → "10S", 1m → "1M", 24h → "1D".
 func intervalSuffix(d time.Duration) string {
 	if d <= 0 {
@@ -118,29 +85,6 @@ func intervalText(d time.Duration) string {
 		return strings.ToLower(s)
 	}
 	return d.String()
-}
-
-// parseHeaderName recognises a usage header name (any case) and returns the
-// kind and interval it reports.
-func parseHeaderName(name string) (kind string, interval time.Duration, ok bool) {
-	// Every response carries a dozen headers and only a few are budgets:
-	// reject the rest on their first byte, and compare prefixes without
-	// building an upper-case copy.
-	if len(name) < 4 || len(name) > 40 || (name[0] != 'X' && name[0] != 'x') {
-		return "", 0, false
-	}
-	for _, k := range headerKinds() {
-		p := headerPrefix(k)
-		if len(name) <= len(p) || !strings.EqualFold(name[:len(p)], p) {
-			continue
-		}
-		iv, ok := parseIntervalSuffix(name[len(p):])
-		if !ok {
-			return "", 0, false
-		}
-		return k, iv, true
-	}
-	return "", 0, false
 }
 
 // parseIntervalSuffix parses "1M", "10S", "1D".
@@ -226,7 +170,7 @@ type rawRateLimit struct {
 	Limit         int64  `json:"limit"`
 }
 
-// maxLimit bounds a parsed limit: far above any Binance value, low enough
+// maxLimit bounds a parsed limit: far above any real value, low enough
 // that sums of weights cannot overflow and Lua's doubles stay exact.
 const maxLimit = 1 << 40
 

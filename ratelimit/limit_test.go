@@ -16,29 +16,29 @@ func TestLimitHeader(t *testing.T) {
 		l    Limit
 		want string
 	}{
-		{Limit{Kind: KindRequestWeight, Interval: time.Minute}, "X-MBX-USED-WEIGHT-1M"},
-		{Limit{Kind: KindRequestWeight, Interval: time.Second}, "X-MBX-USED-WEIGHT-1S"},
-		{Limit{Kind: KindOrders, Interval: 10 * time.Second}, "X-MBX-ORDER-COUNT-10S"},
-		{Limit{Kind: KindOrders, Interval: 24 * time.Hour}, "X-MBX-ORDER-COUNT-1D"},
-		{Limit{Kind: KindOrders, Interval: 90 * time.Second}, "X-MBX-ORDER-COUNT-90S"},
-		{Limit{Kind: KindRequestWeight, Interval: 2 * time.Hour}, "X-MBX-USED-WEIGHT-2H"},
-		{Limit{Kind: KindSAPIIP, Interval: time.Minute}, "X-SAPI-USED-IP-WEIGHT-1M"},
-		{Limit{Kind: KindSAPIUID, Interval: time.Minute}, "X-SAPI-USED-UID-WEIGHT-1M"},
+		{Limit{Kind: KindRequestWeight, Interval: time.Minute}, "X-EX-USED-WEIGHT-1M"},
+		{Limit{Kind: KindRequestWeight, Interval: time.Second}, "X-EX-USED-WEIGHT-1S"},
+		{Limit{Kind: KindOrders, Interval: 10 * time.Second}, "X-EX-ORDER-COUNT-10S"},
+		{Limit{Kind: KindOrders, Interval: 24 * time.Hour}, "X-EX-ORDER-COUNT-1D"},
+		{Limit{Kind: KindOrders, Interval: 90 * time.Second}, "X-EX-ORDER-COUNT-90S"},
+		{Limit{Kind: KindRequestWeight, Interval: 2 * time.Hour}, "X-EX-USED-WEIGHT-2H"},
+		{Limit{Kind: KindSAPIIP, Interval: time.Minute}, "X-EX-IP-WEIGHT-1M"},
+		{Limit{Kind: KindSAPIUID, Interval: time.Minute}, "X-EX-UID-WEIGHT-1M"},
 		{Limit{Kind: KindRawRequests, Interval: 5 * time.Minute}, ""}, // no usage header
 		{Limit{Kind: "CONNECTIONS", Interval: 5 * time.Minute}, ""},
 		{Limit{Kind: KindRequestWeight, Interval: 1500 * time.Millisecond}, ""},
 		{Limit{Kind: KindRequestWeight}, ""},
 	}
 	for _, tc := range cases {
-		if got := tc.l.Header(); got != tc.want {
+		if got := testHeaders.Name(tc.l); got != tc.want {
 			t.Errorf("%+v.Header() = %q; want %q", tc.l, got, tc.want)
 		}
 		if tc.want == "" {
 			continue
 		}
-		kind, iv, ok := parseHeaderName(tc.want)
+		kind, iv, ok := testHeaders.Usage(tc.want)
 		if !ok || kind != tc.l.Kind || iv != tc.l.Interval {
-			t.Errorf("parseHeaderName(%q) = %q, %v, %v; want the limit back", tc.want, kind, iv, ok)
+			t.Errorf("testHeaders.Usage(%q) = %q, %v, %v; want the limit back", tc.want, kind, iv, ok)
 		}
 	}
 }
@@ -49,25 +49,25 @@ func TestParseHeaderName(t *testing.T) {
 		kind string
 		iv   time.Duration
 	}{
-		{"X-Mbx-Used-Weight-1m", KindRequestWeight, time.Minute},
-		{"x-mbx-order-count-10s", KindOrders, 10 * time.Second},
-		{"X-Sapi-Used-Uid-Weight-1m", KindSAPIUID, time.Minute},
-		{"X-Sapi-Used-Ip-Weight-1s", KindSAPIIP, time.Second},
-		{"X-Mbx-Used-Weight", "", 0},
-		{"X-Mbx-Used-Weight-", "", 0},
-		{"X-Mbx-Used-Weight-M", "", 0},
-		{"X-Mbx-Used-Weight-0M", "", 0},
-		{"X-Mbx-Used-Weight--1M", "", 0},
-		{"X-Mbx-Used-Weight-+1M", "", 0},
-		{"X-Mbx-Used-Weight-1W", "", 0},
-		{"X-Mbx-Used-Weight-999999D", "", 0},
-		{"X-Mbx-Uuid", "", 0},
+		{"X-Ex-Used-Weight-1m", KindRequestWeight, time.Minute},
+		{"x-ex-order-count-10s", KindOrders, 10 * time.Second},
+		{"X-Ex-Uid-Weight-1m", KindSAPIUID, time.Minute},
+		{"X-Ex-Ip-Weight-1s", KindSAPIIP, time.Second},
+		{"X-Ex-Used-Weight", "", 0},
+		{"X-Ex-Used-Weight-", "", 0},
+		{"X-Ex-Used-Weight-M", "", 0},
+		{"X-Ex-Used-Weight-0M", "", 0},
+		{"X-Ex-Used-Weight--1M", "", 0},
+		{"X-Ex-Used-Weight-+1M", "", 0},
+		{"X-Ex-Used-Weight-1W", "", 0},
+		{"X-Ex-Used-Weight-999999D", "", 0},
+		{"X-Ex-Uuid", "", 0},
 		{"Retry-After", "", 0},
 	}
 	for _, tc := range cases {
-		kind, iv, ok := parseHeaderName(tc.name)
+		kind, iv, ok := testHeaders.Usage(tc.name)
 		if ok != (tc.kind != "") || kind != tc.kind || iv != tc.iv {
-			t.Errorf("parseHeaderName(%q) = %q, %v, %v; want %q, %v", tc.name, kind, iv, ok, tc.kind, tc.iv)
+			t.Errorf("testHeaders.Usage(%q) = %q, %v, %v; want %q, %v", tc.name, kind, iv, ok, tc.kind, tc.iv)
 		}
 	}
 }
@@ -173,7 +173,7 @@ func TestWeightsCost(t *testing.T) {
 		}
 		return v
 	}
-	const f = "https://fapi.binance.com"
+	const f = "https://fapi.example.com"
 	cases := []struct {
 		method, path string
 		q            url.Values

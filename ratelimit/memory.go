@@ -36,6 +36,7 @@ type Memory struct {
 	mu      sync.Mutex
 	windows map[string]*windowPair
 	blocks  map[string]hostBlock
+	keys    keyCache
 }
 
 // windowPair holds the two most recent windows of one budget: with the
@@ -95,7 +96,7 @@ func NewMemory() *Memory {
 // Reserve implements Backend.
 func (m *Memory) Reserve(ctx context.Context, c Cost, limits []Limit, now time.Time) (time.Duration, time.Time, error) {
 	var buf [8]slot
-	slots, err := reservePlan(buf[:0], c, limits, now)
+	slots, err := reservePlan(buf[:0], c, limits, now, &m.keys)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
@@ -126,7 +127,7 @@ func (m *Memory) Reserve(ctx context.Context, c Cost, limits []Limit, now time.T
 
 // Reconcile implements Backend.
 func (m *Memory) Reconcile(ctx context.Context, c Cost, l Limit, used int, now time.Time) error {
-	s, err := currentSlot(c, l, now)
+	s, err := currentSlot(c, l, now, &m.keys)
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,7 @@ func (m *Memory) Used(ctx context.Context, c Cost, limits []Limit, now time.Time
 		if _, ok := amountFor(c, l); !ok {
 			continue
 		}
-		s, err := currentSlot(c, l, now)
+		s, err := currentSlot(c, l, now, &m.keys)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,9 +41,121 @@ func amountFor(c Cost, l Limit) (amount int, applies bool) {
 	return 0, false
 }
 
+// keyCache remembers budget ids, so that a request neither builds strings
+// nor hashes its account on every call. A nil *keyCache builds every time.
+// It is bounded: when full it is emptied and refilled by the next requests.
+type keyCache struct {
+	mu sync.RWMutex
+	m  map[budgetKey]string
+}
+
+// maxKeys bounds a keyCache (budgets of distinct hosts, accounts and /sapi
+// paths: a client uses a handful).
+const maxKeys = 1024
+
+// budgetKey is what a budget id is made of; fields a limit's kind does not
+// key by are left empty, so requests sharing a budget share an entry.
+type budgetKey struct {
+	host, family, kind, scope, path string
+	interval                        time.Duration
+}
+
+func keyOf(c Cost, l Limit) budgetKey {
+	k := budgetKey{host: c.Host, family: c.Family, kind: l.Kind, interval: l.Interval}
+	if perAccount(l.Kind) {
+		k.scope = c.Scope
+	}
+	if perPath(l.Kind) {
+		k.path = c.Path
+	}
+	return k
+}
+
+// idMemo remembers the budget ids of one Cost that a client reuses for
+// every call of a route, so a reservation finds them without hashing. It
+// holds an immutable snapshot; the fields it was made for are checked on
+// every use, so a copy of the Cost with another host, scope or path never
+// gets an id that is not its own.
+type idMemo struct{ p atomic.Pointer[idSnapshot] }
+
+type idSnapshot struct {
+	host, family, scope, path string
+	ids                       []memoID
+}
+
+type memoID struct {
+	kind     string
+	interval time.Duration
+	id       string
+}
+
+// maxMemoIDs bounds a memo (a cost falls in a handful of budgets).
+const maxMemoIDs = 16
+
+func (m *idMemo) lookup(c Cost, l Limit) (string, bool) {
+	s := m.p.Load()
+	if s == nil || s.host != c.Host || s.family != c.Family || s.scope != c.Scope || s.path != c.Path {
+		return "", false
+	}
+	for i := range s.ids {
+		if s.ids[i].interval == l.Interval && s.ids[i].kind == l.Kind {
+			return s.ids[i].id, true
+		}
+	}
+	return "", false
+}
+
+func (m *idMemo) store(c Cost, l Limit, id string) {
+	old := m.p.Load()
+	n := &idSnapshot{host: c.Host, family: c.Family, scope: c.Scope, path: c.Path}
+	if old != nil && old.host == c.Host && old.family == c.Family && old.scope == c.Scope && old.path == c.Path && len(old.ids) < maxMemoIDs {
+		n.ids = append(make([]memoID, 0, len(old.ids)+1), old.ids...)
+	}
+	n.ids = append(n.ids, memoID{kind: l.Kind, interval: l.Interval, id: id})
+	m.p.CompareAndSwap(old, n) // a lost race only costs a later lookup
+}
+
+// id returns the budget id of c under l.
+func (kc *keyCache) id(c Cost, l Limit) string {
+	if c.ids != nil {
+		if id, ok := c.ids.lookup(c, l); ok {
+			return id
+		}
+		id := kc.slowID(c, l)
+		c.ids.store(c, l, id)
+		return id
+	}
+	return kc.slowID(c, l)
+}
+
+// slowID looks the id up in the backend's cache, or builds it.
+func (kc *keyCache) slowID(c Cost, l Limit) string {
+	if kc == nil {
+		return budgetID(c, l)
+	}
+	k := keyOf(c, l)
+	kc.mu.RLock()
+	id, ok := kc.m[k]
+	kc.mu.RUnlock()
+	if ok {
+		return id
+	}
+	id = budgetID(c, l)
+	kc.mu.Lock()
+	if kc.m == nil || len(kc.m) >= maxKeys {
+		kc.m = make(map[budgetKey]string, 16)
+	}
+	kc.m[k] = id
+	kc.mu.Unlock()
+	return id
+}
+
+func perAccount(kind string) bool { return kind == KindOrders || kind == KindSAPIUID }
+func perPath(kind string) bool    { return kind == KindSAPIIP || kind == KindSAPIUID }
+
 // budgetID names the budget of limit l that cost c falls in. The host is a
 // Redis Cluster hash tag so every key one script touches is in one slot.
-func budgetID(c Cost, l Limit, acct *string) string {
+func budgetID(c Cost, l Limit) string {
 	var b strings.Builder
 	b.Grow(len(c.Host) + len(c.Family) + len(l.Kind) + 48)
 	b.WriteByte('{')
@@ -52,16 +166,11 @@ func budgetID(c Cost, l Limit, acct *string) string {
 	b.WriteString(l.Kind)
 	b.WriteByte(':')
 	b.WriteString(strconv.FormatInt(l.Interval.Milliseconds(), 10))
-	switch l.Kind {
-	case KindOrders, KindSAPIUID:
-		if *acct == "" {
-			*acct = account(c.Scope) // hashed once per call, not per limit
-		}
+	if perAccount(l.Kind) {
 		b.WriteString(":a=")
-		b.WriteString(*acct)
+		b.WriteString(account(c.Scope))
 	}
-	switch l.Kind {
-	case KindSAPIIP, KindSAPIUID:
+	if perPath(l.Kind) {
 		b.WriteString(":p=")
 		b.WriteString(c.Path)
 	}
@@ -126,12 +235,11 @@ func floorTo(t, iv int64) int64 {
 // reservePlan lists the windows a reservation of c at now is charged to:
 // for each applicable limit with a non-zero amount, every window that
 // overlaps [now-margin, now+margin). dst is reused to save allocations.
-func reservePlan(dst []slot, c Cost, limits []Limit, now time.Time) ([]slot, error) {
+func reservePlan(dst []slot, c Cost, limits []Limit, now time.Time, keys *keyCache) ([]slot, error) {
 	if err := checkCost(c); err != nil {
 		return nil, err
 	}
 	nowMs := now.UnixMilli()
-	var acct string
 	for _, l := range limits {
 		amount, ok := amountFor(c, l)
 		if !ok || amount == 0 {
@@ -144,7 +252,7 @@ func reservePlan(dst []slot, c Cost, limits []Limit, now time.Time) ([]slot, err
 			return nil, fmt.Errorf("ratelimit: %s on %s costs %d but %s allows only %d per window: %w",
 				c.Path, c.Host, amount, l, l.Max, ErrOverLimit)
 		}
-		id := budgetID(c, l, &acct)
+		id := keys.id(c, l)
 		iv := l.Interval.Milliseconds()
 		m := margin(l)
 		// Windows overlapping [now-m, now+m); with no margin, [now, now+1ms)
@@ -177,7 +285,7 @@ func addSlot(dst []slot, s slot) []slot {
 }
 
 // currentSlot is the window of l containing now, for reading and reconciling.
-func currentSlot(c Cost, l Limit, now time.Time) (slot, error) {
+func currentSlot(c Cost, l Limit, now time.Time, keys *keyCache) (slot, error) {
 	if err := checkCost(c); err != nil {
 		return slot{}, err
 	}
@@ -188,7 +296,6 @@ func currentSlot(c Cost, l Limit, now time.Time) (slot, error) {
 	nowMs := now.UnixMilli()
 	start := floorTo(nowMs, iv)
 	m := margin(l)
-	var acct string
-	return slot{id: budgetID(c, l, &acct), limit: l, start: start, end: start + iv,
+	return slot{id: keys.id(c, l), limit: l, start: start, end: start + iv,
 		wait: start + iv + m - nowMs, ttl: start + iv + m - nowMs + 1000}, nil
 }

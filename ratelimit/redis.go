@@ -115,6 +115,7 @@ type Redis struct {
 	down      atomic.Bool // fast path: no lock while Redis is healthy
 	mu        sync.Mutex
 	nextProbe time.Time
+	keys      keyCache
 }
 
 // NewRedis returns a Backend on client. The scripts are sent with EVALSHA,
@@ -211,7 +212,7 @@ func (r *Redis) Reserve(ctx context.Context, c Cost, limits []Limit, now time.Ti
 		return 0, until, nil
 	}
 	var buf [8]slot
-	slots, err := reservePlan(buf[:0], c, limits, now)
+	slots, err := reservePlan(buf[:0], c, limits, now, &r.keys)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
@@ -248,7 +249,7 @@ func (r *Redis) Reserve(ctx context.Context, c Cost, limits []Limit, now time.Ti
 
 // Reconcile implements Backend.
 func (r *Redis) Reconcile(ctx context.Context, c Cost, l Limit, used int, now time.Time) error {
-	s, err := currentSlot(c, l, now)
+	s, err := currentSlot(c, l, now, &r.keys)
 	if err != nil {
 		return err
 	}
@@ -344,7 +345,7 @@ func (r *Redis) Used(ctx context.Context, c Cost, limits []Limit, now time.Time)
 		if _, ok := amountFor(c, l); !ok {
 			continue
 		}
-		s, err := currentSlot(c, l, now)
+		s, err := currentSlot(c, l, now, &r.keys)
 		if err != nil {
 			return nil, err
 		}

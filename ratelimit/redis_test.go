@@ -83,7 +83,7 @@ func TestRedisFleet(t *testing.T) {
 	clk.Set(33 * time.Second)
 	newGov := func() *Governor {
 		b := NewRedis(srv.Client(t), RedisOptions{Prefix: "fleet", Logger: quiet()})
-		return NewGovernor(b, Options{Limits: limits, Now: clk.Now, Logger: quiet()})
+		return NewGovernor(b, Options{Headers: testHeaders, Limits: limits, Now: clk.Now, Logger: quiet()})
 	}
 	g1, g2 := newGov(), newGov()
 	ctx := context.Background()
@@ -109,7 +109,7 @@ func TestRedisFleet(t *testing.T) {
 		clk.Set(93 * time.Second)
 	})
 	t.Run("reconcile propagates", func(t *testing.T) {
-		h := http.Header{"X-Mbx-Used-Weight-1m": {"8"}}
+		h := http.Header{"X-Ex-Used-Weight-1m": {"8"}}
 		if err := g1.Observe(ctx, weight(1), 200, h); err != nil {
 			t.Fatal(err)
 		}

@@ -28,6 +28,8 @@ type Cost struct {
 	// "" otherwise. Only a hash of it is stored or shown, but prefer a
 	// non-secret account identifier over the API key itself.
 	Scope string
+
+	ids *idMemo // budget ids of this cost, when made by Governor.Cost
 }
 
 // kind resolves the default weight kind of the family.
@@ -79,7 +81,7 @@ type Weights struct {
 }
 
 // DefaultUnknownWeight is charged for endpoints missing from the table.
-// Most Binance endpoints cost 1 to 20, so 20 over-counts rather than
+// Most endpoints cost 1 to 20, so 20 over-counts rather than
 // under-counts; the heavier ones are in the table, and the server's usage
 // headers correct the count after every response.
 const DefaultUnknownWeight = 20
@@ -111,7 +113,7 @@ func (w *Weights) With(eps ...Endpoint) *Weights {
 
 func routeKey(method, path string) string { return strings.ToUpper(method) + " " + path }
 
-// DefaultWeights returns the weights mbx knows (from the Binance docs; see
+// DefaultWeights returns the weights mbx knows (from the exchange docs; see
 // the spec), with DefaultUnknownWeight for the rest.
 func DefaultWeights() *Weights {
 	return NewWeights(DefaultUnknownWeight,

@@ -27,7 +27,7 @@ func (p *Proxy) clockFor(f binance.Family) *famClock {
 	p.cmu.Lock()
 	fc := p.clocks[f]
 	if fc == nil {
-		src := &clock.HTTPSource{
+		src := &binance.TimeSource{
 			Client:  &http.Client{Transport: &governed{p: p}, Timeout: 10 * time.Second},
 			BaseURL: p.Upstream(), Path: f.TimePath(),
 		}

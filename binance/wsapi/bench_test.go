@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/wsapi"
+	"github.com/mbxkit/mbx/ratelimit"
 )
 
 // BenchmarkOrderPlaceRoundTrip is one order.place over loopback against

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mbxkit/mbx/retry"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -436,28 +436,12 @@ func (c *Client) fail(err error) {
 	c.log.Error("wsapi: giving up on the connection", slog.String("error", err.Error()))
 }
 
-// backoff is full-jitter exponential backoff.
+// backoff is the shared full-jitter exponential backoff.
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.reconnect.BaseDelay << min(attempt-1, 30)
-	if d > c.reconnect.MaxDelay || d <= 0 {
-		d = c.reconnect.MaxDelay
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return retry.Backoff{Base: c.reconnect.BaseDelay, Max: c.reconnect.MaxDelay}.Delay(attempt)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, d) }
 
 func errString(err error) string {
 	if err == nil {
@@ -762,16 +746,20 @@ func (c *Client) build(id uint64, method string, p *params.List, a auth) ([]byte
 func (c *Client) finish(ctx context.Context, cn *conn, method string, cost ratelimit.Cost, r *response, took time.Duration) (*response, error) {
 	c.reconcile(ctx, cost, r.RateLimits)
 	if r.Status/100 == 2 && r.Error == nil {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: ok", slog.String("method", method), slog.Int("status", r.Status),
-			slog.Duration("took", took))
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: ok", slog.String("method", method), slog.Int("status", r.Status),
+				slog.Duration("took", took))
+		}
 		return r, nil
 	}
 	e := c.apiError(method, r, time.Now())
 	if e.Code == codes.RejectedMBXKey && r.Status == http.StatusUnauthorized {
 		cn.loggedOn.Store(false) // a revoked session: log on again next time
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: error", slog.String("method", method), slog.Int("status", r.Status),
-		slog.Int("code", int(e.Code)), slog.String("msg", e.Msg), slog.Duration("took", took))
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "wsapi: error", slog.String("method", method), slog.Int("status", r.Status),
+			slog.Int("code", int(e.Code)), slog.String("msg", e.Msg), slog.Duration("took", took))
+	}
 	return nil, e
 }
 

@@ -17,14 +17,14 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/binance/payload"
 	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/binance/wsapi"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/wsapi"
 )
 
 func limitOrder(sym string) binance.NewOrder {

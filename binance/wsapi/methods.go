@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
@@ -144,8 +145,14 @@ func (c *Client) decode(ctx context.Context, method string, p *params.List, sign
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(r.Result, out); err != nil {
-		return fmt.Errorf("wsapi: decoding the %s answer: %w", method, err)
+	var derr error
+	if o, ok := out.(*binance.Order); ok {
+		derr = binance.DecodeOrder(r.Result, o, nil) // order.status, order.cancel
+	} else {
+		derr = json.Unmarshal(r.Result, out)
+	}
+	if derr != nil {
+		return fmt.Errorf("wsapi: decoding the %s answer: %w", method, derr)
 	}
 	return nil
 }

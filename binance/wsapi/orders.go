@@ -2,10 +2,9 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/mbxkit/mbx/retry"
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
@@ -58,7 +57,7 @@ func (c *Client) PlaceOrder(ctx context.Context, o binance.NewOrder) (*binance.O
 				return nil, err
 			}
 			var out binance.Order
-			if err := json.Unmarshal(r.Result, &out); err != nil {
+			if err := binance.DecodeOrder(r.Result, &out, &o); err != nil {
 				return nil, fmt.Errorf("wsapi: decoding the order.place answer: %w", err)
 			}
 			return &out, nil
@@ -71,11 +70,7 @@ func (c *Client) PlaceOrder(ctx context.Context, o binance.NewOrder) (*binance.O
 }
 
 func (c *Client) orderBackoff(attempt int) time.Duration {
-	d := c.orders.BaseDelay << min(attempt-1, 20)
-	if d > c.orders.MaxDelay || d <= 0 {
-		d = c.orders.MaxDelay
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return retry.Backoff{Base: c.orders.BaseDelay, Max: c.orders.MaxDelay}.Delay(attempt)
 }
 
 // OrderStatus gets an order by id or client order id ("order.status",

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/spf13/cobra"
 )
 
@@ -134,9 +137,10 @@ func runCall(ctx context.Context, s streams, o callOpts, args []string) error {
 	switch {
 	case err == nil:
 		out.Status, out.Response = resp.StatusCode, json.RawMessage(resp.Body)
-		rateHeaders(resp.Header, out.RateLimit)
+		rateLimitLines(resp.RateLimit, out.RateLimit)
 	case errors.As(err, &apiErr):
 		out.Status = apiErr.HTTPStatus
+		rateLimitLines(apiErr.RateLimit, out.RateLimit)
 		out.Error = &callError{Code: int(apiErr.Code), Msg: apiErr.Msg, Hint: apiErr.Hint, Explain: apiErr.Explain}
 	default:
 		return err
@@ -181,11 +185,17 @@ func runCall(ctx context.Context, s streams, o callOpts, args []string) error {
 	return nil
 }
 
-func rateHeaders(h http.Header, into map[string]string) {
-	for k, v := range h {
-		uk := strings.ToUpper(k)
-		if strings.HasPrefix(uk, "X-MBX-USED-WEIGHT") || strings.HasPrefix(uk, "X-MBX-ORDER-COUNT") || strings.HasPrefix(uk, "X-SAPI-USED") || uk == "RETRY-AFTER" {
-			into[k] = strings.Join(v, ",")
+// rateLimitLines lists the rate-limit state the client read from the
+// answer, under the names of the headers that carried it.
+func rateLimitLines(rl binance.RateLimitState, into map[string]string) {
+	for _, u := range rl.Usage {
+		name := binance.UsageHeader(ratelimit.Limit{Kind: u.Kind, Interval: u.Interval})
+		if name == "" {
+			continue
 		}
+		into[http.CanonicalHeaderKey(name)] = strconv.Itoa(u.Used)
+	}
+	if rl.RetryAfter > 0 {
+		into["Retry-After"] = strconv.Itoa(int(rl.RetryAfter / time.Second))
 	}
 }

@@ -1,10 +1,11 @@
-package clock
+package binance
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mbxkit/mbx/clock"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,7 +62,7 @@ func TestSyncOverLoopback(t *testing.T) {
 	for _, skew := range []time.Duration{3 * time.Second, -3 * time.Second} {
 		t.Run(fmt.Sprintf("skew %v", skew), func(t *testing.T) {
 			srv := skewedExchange(t, skew)
-			c := New(&HTTPSource{Client: srv.Client(), BaseURL: srv.URL}, Options{})
+			c := clock.New(&TimeSource{Client: srv.Client(), BaseURL: srv.URL}, clock.Options{})
 			e, err := c.Sync(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -109,7 +110,7 @@ func TestHTTPSourceURL(t *testing.T) {
 				fmt.Fprintf(w, "{\"weight\": 1 ,\n \"serverTime\" : %d }", ms)
 			}))
 			defer srv.Close()
-			src := &HTTPSource{BaseURL: srv.URL + tt.base, Path: tt.path}
+			src := &TimeSource{BaseURL: srv.URL + tt.base, Path: tt.path}
 			got, err := src.ServerTime(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -157,7 +158,7 @@ func TestHTTPSourceBadResponses(t *testing.T) {
 		{"seconds", 200, `{"serverTime":1700000000}`, "in seconds?"},
 		{"microseconds", 200, `{"serverTime":1700000000000000}`, "in microseconds?"},
 		{"huge body", 200, huge, "larger than 64 KiB"},
-		{"valid JSON padded past the limit", 200, `{"serverTime":1700000000000}` + strings.Repeat(" ", MaxBodyBytes), "larger than 64 KiB"},
+		{"valid JSON padded past the limit", 200, `{"serverTime":1700000000000}` + strings.Repeat(" ", clock.MaxBodyBytes), "larger than 64 KiB"},
 		{"huge error page", 503, huge, `HTTP status "503 Service Unavailable"`},
 	}
 	for _, tt := range tests {
@@ -167,14 +168,14 @@ func TestHTTPSourceBadResponses(t *testing.T) {
 				_, _ = w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			u := srv.URL + DefaultPath
-			got, err := (&HTTPSource{BaseURL: srv.URL}).ServerTime(context.Background())
+			u := srv.URL + DefaultTimePath
+			got, err := (&TimeSource{BaseURL: srv.URL}).ServerTime(context.Background())
 			if err == nil {
 				t.Fatalf("ServerTime = %v, want an error", got)
 			}
-			var re *ResponseError
+			var re *clock.ResponseError
 			if !errors.As(err, &re) {
-				t.Fatalf("error %v (%T) is not a *ResponseError", err, err)
+				t.Fatalf("error %v (%T) is not a *clock.ResponseError", err, err)
 			}
 			if re.URL != u || re.StatusCode != tt.status {
 				t.Errorf("ResponseError URL %q status %d, want %q %d", re.URL, re.StatusCode, u, tt.status)
@@ -204,18 +205,18 @@ func TestHTTPSourceConfigAndTransportErrors(t *testing.T) {
 
 	tests := []struct {
 		name string
-		src  *HTTPSource
+		src  *TimeSource
 		ctx  context.Context
 		want string
 		is   error
 	}{
-		{"nil source", nil, context.Background(), "HTTPSource is nil", nil},
-		{"empty BaseURL", &HTTPSource{}, context.Background(), "HTTPSource.BaseURL is empty", nil},
-		{"no scheme", &HTTPSource{BaseURL: "api.binance.com"}, context.Background(), `HTTPSource.BaseURL "api.binance.com"`, nil},
-		{"ftp", &HTTPSource{BaseURL: "ftp://api.binance.com"}, context.Background(), "not an http(s) URL", nil},
-		{"no host", &HTTPSource{BaseURL: "https://"}, context.Background(), "not an http(s) URL", nil},
-		{"connection refused", &HTTPSource{BaseURL: closedURL}, context.Background(), closedURL + DefaultPath, nil},
-		{"cancelled", &HTTPSource{BaseURL: slow.URL}, cancelled, slow.URL + DefaultPath, context.Canceled},
+		{"nil source", nil, context.Background(), "TimeSource is nil", nil},
+		{"empty BaseURL", &TimeSource{}, context.Background(), "HTTPSource.BaseURL is empty", nil},
+		{"no scheme", &TimeSource{BaseURL: "api.binance.com"}, context.Background(), `HTTPSource.BaseURL "api.binance.com"`, nil},
+		{"ftp", &TimeSource{BaseURL: "ftp://api.binance.com"}, context.Background(), "not an http(s) URL", nil},
+		{"no host", &TimeSource{BaseURL: "https://"}, context.Background(), "not an http(s) URL", nil},
+		{"connection refused", &TimeSource{BaseURL: closedURL}, context.Background(), closedURL + DefaultTimePath, nil},
+		{"cancelled", &TimeSource{BaseURL: slow.URL}, cancelled, slow.URL + DefaultTimePath, context.Canceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,7 +247,7 @@ func FuzzParseServerTime(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := parseServerTime(body)
+		got, err := ParseServerTime(body)
 		if err != nil {
 			if !got.IsZero() {
 				t.Fatalf("error %v with a non-zero time %v", err, got)
@@ -269,4 +270,11 @@ func FuzzParseServerTime(f *testing.F) {
 			t.Fatalf("parsed %d from serverTime %q", ms, raw)
 		}
 	})
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
