@@ -204,13 +204,15 @@ func TestWeightsCost(t *testing.T) {
 		{"GET", "/sapi/v1/account/apiRestrictions", nil, Cost{Family: "sapi", Weight: 1, Kind: KindSAPIIP}},
 		{"POST", "/sapi/v1/capital/withdraw/apply", nil, Cost{Family: "sapi", Weight: 900, Kind: KindSAPIUID}},
 		{"POST", "/sapi/v2/fiat/withdraw", nil, Cost{Family: "sapi", Weight: 45000, Kind: KindSAPIUID}},
-		{"POST", "/sapi/v1/sub-account/universalTransfer", nil, Cost{Family: "sapi", Weight: 360, Kind: KindSAPIIP}},
+		{"POST", "/sapi/v1/sub-account/universalTransfer", nil, Cost{Family: "sapi", Weight: 360, Kind: KindSAPIUID}},
 		{"GET", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: DefaultUnknownWeight}},
 		{"POST", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: DefaultUnknownWeight}},
 		{"GET", "/fapi/v1/time", nil, Cost{Family: "fapi", Weight: 1}},
 		{"POST", "/fapi/v1/order", nil, Cost{Family: "fapi", Weight: 0, Orders: 1}},
 		{"POST", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 5, Orders: 5}},
-		{"DELETE", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 5}},
+		{"DELETE", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 1}},
+		{"GET", "/api/v3/myTrades", q("orderId", "7"), Cost{Family: "api", Weight: 5}},
+		{"POST", "/api/v3/order/test", q("computeCommissionRates", "true"), Cost{Family: "api", Weight: 20}},
 		{"POST", "/fapi/v1/leverage", nil, Cost{Family: "fapi", Weight: 1}},
 		{"GET", "/fapi/v2/account", nil, Cost{Family: "fapi", Weight: 5}},
 		{"GET", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 20}},
@@ -225,7 +227,7 @@ func TestWeightsCost(t *testing.T) {
 		}
 	}
 	// With overrides without touching the original.
-	w2 := w.With(Endpoint{Path: "/api/v3/ping", Weight: 7})
+	w2 := w.With(Endpoint{Method: "GET", Path: "/api/v3/ping", Weight: 7})
 	if w2.Cost(f, "GET", "/api/v3/ping", nil).Weight != 7 || w.Cost(f, "GET", "/api/v3/ping", nil).Weight != 1 {
 		t.Errorf("With changed the original table or did not apply")
 	}

@@ -323,14 +323,6 @@ func (c *Client) noteBlock(until time.Time, banned bool) {
 	c.mu.Unlock()
 }
 
-// connectWeight is what opening a connection costs (spot: 2, USDⓈ-M: 5).
-func connectWeight(family string) int {
-	if family == "fapi" || family == "dapi" {
-		return 5
-	}
-	return 2
-}
-
 // supervise replaces the connection each time it dies, until Close.
 func (c *Client) supervise(ctx context.Context, cur *conn) {
 	defer close(c.stopped)
