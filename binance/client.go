@@ -29,6 +29,9 @@ const (
 	None   Security = iota // public: no key
 	APIKey                 // key header only (MARKET_DATA, USER_STREAM)
 	Signed                 // key header, timestamp and signature (TRADE, USER_DATA, ...)
+	// Catalogued takes the security type from Binance's catalogue
+	// (SecurityOf); endpoints it does not list are Signed.
+	Catalogued
 )
 
 // Request is one REST call. Fill Query (and Body for POST/PUT form
@@ -289,6 +292,7 @@ func (e *transportError) Is(target error) bool { return target == ErrUnknownStat
 // requests are retried on network errors and 5xx with jittered backoff; a
 // -1021 resyncs the clock and retries once.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	req = resolveSecurity(req)
 	fam, err := FamilyOf(req.Path)
 	if err != nil {
 		return nil, err

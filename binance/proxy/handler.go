@@ -19,11 +19,12 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/binance/emulator"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/clock"
+	"github.com/mbxkit/mbx/ratelimit"
 )
 
 // Headers the proxy writes on its own answers (the local exchange's names).
@@ -562,6 +563,9 @@ func (c *call) why() string {
 	case !c.hasKey:
 		return "no X-MBX-APIKEY header"
 	case c.entry.Security != "SIGNED":
+		if e, ok := catalog.Default().Lookup(c.r.Method, c.r.URL.Path); ok && e.Security.Signed() {
+			return fmt.Sprintf("no signature, although Binance's catalogue lists %s %s as %s, a SIGNED type: expect the exchange to reject it", c.r.Method, c.r.URL.Path, e.Security)
+		}
 		return "no signature"
 	}
 	return "an API key mbx proxy was not given"

@@ -23,8 +23,10 @@
 //     record of recent requests.
 //
 // Requests with an unknown API key, or without a signature, are forwarded
-// unverified: the proxy cannot know an endpoint's security type, and only
-// the exchange knows keys it was not given.
+// unverified (only the exchange knows keys it was not given); the record
+// says when Binance's catalogue (package binance/catalog) lists the
+// endpoint as SIGNED. Weights come from the same catalogue, through the
+// governor.
 package proxy
 
 import (
@@ -41,11 +43,11 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/emulator/inspector"
-	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/clock"
+	"github.com/mbxkit/mbx/ratelimit"
 )
 
 // Defaults of Options.

@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/internal/reqparse"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/spf13/cobra"
 )
 
@@ -518,7 +519,7 @@ func keyChecks(req *reqparse.Request, k loadedKey, code int) []string {
 	}
 	out = append(out,
 		"IP whitelist: if the key is restricted to trusted IPs, the public (egress) IP of the machine that sent the request must be on the list; cloud hosts, containers, VPNs and IPv6 change it. Binance's futures API names the IP it saw in the -2015 message.",
-		"Permission: "+permissionFor(req.Path),
+		"Permission: "+permissionFor(req.Method, req.Path),
 		"The key was not deleted, expired or re-created (re-creating gives a new API key and secret), and the X-MBX-APIKEY header holds the API key, not the secret.")
 	if code == int(codes.RejectedMBXKey) {
 		out = append(out, "mbx doctor with this key checks it against the exchange directly, including /sapi/v1/account/apiRestrictions (which lists the key's IP restriction and permissions) where the exchange has it.")
@@ -526,23 +527,27 @@ func keyChecks(req *reqparse.Request, k loadedKey, code int) []string {
 	return out
 }
 
-// permissionFor names the key permission an endpoint needs.
-func permissionFor(path string) string {
-	switch {
-	case strings.HasPrefix(path, "/fapi/"), strings.HasPrefix(path, "/dapi/"):
-		return "futures endpoints need \"Enable Futures\" on the key (and a futures account opened)."
-	case strings.HasPrefix(path, "/eapi/"):
-		return "options endpoints need \"Enable European Options\" on the key."
-	case strings.Contains(path, "/capital/withdraw") || strings.Contains(path, "/fiat/withdraw"):
-		return "withdrawals need \"Enable Withdrawals\", which Binance allows only with an IP restriction."
-	case strings.HasPrefix(path, "/sapi/v1/margin"), strings.HasPrefix(path, "/papi/"):
-		return "margin endpoints need \"Enable Spot & Margin Trading\" (and margin enabled on the account)."
-	case strings.HasPrefix(path, "/sapi/"):
-		return "wallet endpoints (/sapi) need the permission named in their docs (e.g. \"Permits Universal Transfer\"); reading works with \"Enable Reading\"."
-	case strings.HasPrefix(path, "/api/v3/order"), strings.HasPrefix(path, "/api/v3/orderList"), strings.HasPrefix(path, "/api/v3/sor"), strings.HasPrefix(path, "/api/v3/openOrders"):
-		return "placing or cancelling orders needs \"Enable Spot & Margin Trading\" on the key."
+// permissionFor names the key permission an endpoint needs, from Binance's
+// catalogue.
+func permissionFor(method, path string) string {
+	e, ok := catalog.Default().Lookup(strings.ToUpper(method), path)
+	if !ok {
+		if c := catalog.Default().Closest(path); c != "" && c != path {
+			return fmt.Sprintf("%s %s is not a Binance endpoint (did you mean %s?); each endpoint needs the permission its docs name, reading needs %s.", method, path, c, catalog.PermissionText(catalog.PermUserData))
+		}
+		return fmt.Sprintf("the endpoint %s needs the permission its docs name; reading needs %s.", path, catalog.PermissionText(catalog.PermUserData))
 	}
-	return "the endpoint " + path + " needs the permission its docs name; reading needs \"Enable Reading\"."
+	if e.Permission == "" {
+		return fmt.Sprintf("%s %s (%s) needs no key permission.", method, path, e.Security)
+	}
+	note := ""
+	switch e.Permission {
+	case catalog.PermWithdraw:
+		note = " Binance allows withdrawals only for keys with an IP restriction."
+	case catalog.PermFutures:
+		note = " The account needs a futures account opened."
+	}
+	return fmt.Sprintf("%s %s (%s) needs %s on the key.%s", method, path, e.Security, catalog.PermissionText(e.Permission), note)
 }
 
 // printExplain writes the readable report.
