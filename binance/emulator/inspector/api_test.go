@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/mbxkit/mbx/binance/emulator"
 )
 
 func TestRecentAPI(t *testing.T) {
