@@ -1,0 +1,22 @@
+package ratelimit
+
+import (
+	"net/url"
+	"testing"
+)
+
+// BenchmarkCostAndWait is a client's reservation as package binance makes
+// it: price the request from the weights table, then wait for budget.
+func BenchmarkCostAndWait(b *testing.B) {
+	g := NewGovernor(NewMemory(), Options{Logger: quiet(), Limits: map[string][]Limit{"api": benchLimits()}})
+	q := url.Values{"symbol": {"BTCUSDT"}, "orderId": {"42"}}
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		c := g.Cost(host, "GET", "/api/v3/myTrades", q)
+		c.Scope = "acct"
+		if err := g.Wait(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
