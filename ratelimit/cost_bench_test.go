@@ -20,3 +20,15 @@ func BenchmarkCostAndWait(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCost is the pricing half of a reservation alone.
+func BenchmarkCost(b *testing.B) {
+	w := DefaultWeights()
+	q := url.Values{"symbol": {"BTCUSDT"}, "orderId": {"42"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if c := w.Cost(host, "GET", "/api/v3/myTrades", q); c.Weight == 0 {
+			b.Fatal("no weight")
+		}
+	}
+}
