@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"github.com/mbxkit/mbx/binance/catalog"
-	"strconv"
 	"strings"
 )
 
@@ -69,11 +68,10 @@ type Endpoint struct {
 	Kind string
 }
 
-// Tier is a weight step of Endpoint.Tiers.
-type Tier struct {
-	UpTo   int // largest "limit" value of the tier
-	Weight int // weight for it
-}
+// Tier is a weight step of Endpoint.Tiers: the largest "limit" value of the
+// tier (UpTo) and its weight. It is the catalogue's tier, whose rules price
+// every endpoint.
+type Tier = catalog.Tier
 
 // Weights is the table of endpoint weights mbx knows, with a default for
 // the rest. It is immutable once built, so one table can serve many
@@ -97,9 +95,25 @@ func NewWeights(defaultWeight int, eps ...Endpoint) *Weights {
 	}
 	w := &Weights{byRoute: make(map[string]Endpoint, len(eps)), def: defaultWeight}
 	for _, e := range eps {
-		w.byRoute[routeKey(e.Method, e.Path)] = e
+		w.byRoute[routeKey(e.Method, e.Path)] = withRules(e)
 	}
 	return w
+}
+
+// withRules turns WeightAll and Tiers into the catalogue's weight rules
+// (catalog.Weight), so that one implementation prices every request.
+func withRules(e Endpoint) Endpoint {
+	if e.Weigh != nil || (e.WeightAll == 0 && len(e.Tiers) == 0) {
+		return e
+	}
+	cw := catalog.Weight{Base: e.Weight}
+	if len(e.Tiers) > 0 {
+		cw.TierParam, cw.Tiers = "limit", append([]Tier(nil), e.Tiers...)
+	} else {
+		cw.If = []catalog.Cond{{Param: "symbol", Absent: true, Weight: e.WeightAll}}
+	}
+	e.Weigh = cw.OfValues
+	return e
 }
 
 // With returns a copy of the table with eps added or replaced.
@@ -109,7 +123,7 @@ func (w *Weights) With(eps ...Endpoint) *Weights {
 		n.byRoute[k] = e
 	}
 	for _, e := range eps {
-		n.byRoute[routeKey(e.Method, e.Path)] = e
+		n.byRoute[routeKey(e.Method, e.Path)] = withRules(e)
 	}
 	return n
 }
@@ -170,25 +184,6 @@ func (w *Weights) Cost(host, method, path string, query url.Values) Cost {
 func (e Endpoint) weight(q url.Values) int {
 	if e.Weigh != nil {
 		return e.Weigh(q)
-	}
-	if len(e.Tiers) > 0 {
-		s := q.Get("limit")
-		if s == "" {
-			return e.Weight
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return e.Tiers[len(e.Tiers)-1].Weight
-		}
-		for _, t := range e.Tiers {
-			if n <= t.UpTo {
-				return t.Weight
-			}
-		}
-		return e.Tiers[len(e.Tiers)-1].Weight
-	}
-	if e.WeightAll != 0 && q.Get("symbol") == "" {
-		return e.WeightAll
 	}
 	return e.Weight
 }

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/mbxkit/mbx/internal/editdist"
 )
 
 // Security is an endpoint's security type, as Binance's docs label it.
@@ -386,40 +388,9 @@ func (t *Table) Closest(path string) string {
 	lp := strings.ToLower(path)
 	best, bestD := "", len(path)/3+2
 	for _, p := range t.paths {
-		if d := distance(lp, strings.ToLower(p), bestD); d < bestD {
+		if d := editdist.Distance(lp, strings.ToLower(p), bestD); d < bestD {
 			best, bestD = p, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance of a and b, or limit when it is at
-// least limit.
-func distance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			c = min(c, prev[j]+1, cur[j-1]+1)
-			cur[j] = c
-			rowMin = min(rowMin, c)
-		}
-		if rowMin >= limit {
-			return limit
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
 }
