@@ -107,7 +107,7 @@ func (c *Client) TestOrder(ctx context.Context, o NewOrder) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v3/order/test", Security: Signed, Query: l})
+	_, err = c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v3/order/test", Security: Catalogued, Query: l})
 	return err
 }
 
@@ -125,7 +125,7 @@ func (c *Client) placeOrder(ctx context.Context, o NewOrder, path string, future
 		Backoff: c.backoff, Logger: c.log,
 		Place: func(ctx context.Context) (*Order, error) {
 			var out Order
-			if _, err := c.call(ctx, &Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &no}, &out); err != nil {
+			if _, err := c.call(ctx, &Request{Method: http.MethodPost, Path: path, Security: Catalogued, Query: l, Idempotent: &no}, &out); err != nil {
 				return nil, err
 			}
 			return &out, nil
@@ -163,7 +163,7 @@ func (c *Client) orderCall(ctx context.Context, method, path, symbol string, ord
 		return nil, fmt.Errorf("give an orderId or a client order id")
 	}
 	var out Order
-	_, err := c.call(ctx, &Request{Method: method, Path: path, Security: Signed, Query: l}, &out)
+	_, err := c.call(ctx, &Request{Method: method, Path: path, Security: Catalogued, Query: l}, &out)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,15 @@ func (c *Client) methodCost(method string, p *params.List) ratelimit.Cost {
 	return cost
 }
 
+// signedMethod reports whether the catalogue lists a method as SIGNED
+// (timestamp and signature, or a logged-on session); a method it does not
+// list is signed, because an unsigned call to a signed method only earns an
+// error.
+func signedMethod(name string) bool {
+	e, ok := catalog.Default().Lookup(catalog.WS, name)
+	return !ok || e.Security.Signed()
+}
+
 // connectWeight is what opening a connection costs, from the catalogue's
 // handshake entry of the family's WebSocket API path.
 func connectWeight(family string) int {
@@ -58,7 +67,7 @@ func (c *Client) Time(ctx context.Context) (time.Time, error) {
 	var st struct {
 		ServerTime int64 `json:"serverTime"`
 	}
-	if err := c.decode(ctx, "time", nil, false, &st); err != nil {
+	if err := c.decode(ctx, "time", nil, signedMethod("time"), &st); err != nil {
 		return time.Time{}, err
 	}
 	if st.ServerTime <= 0 {
@@ -70,7 +79,7 @@ func (c *Client) Time(ctx context.Context) (time.Time, error) {
 // Ping checks the API answers ("ping", weight 1). It is the API method, not
 // a WebSocket ping frame.
 func (c *Client) Ping(ctx context.Context) error {
-	_, err := c.call(ctx, "ping", &params.List{}, false)
+	_, err := c.call(ctx, "ping", &params.List{}, signedMethod("ping"))
 	return err
 }
 
@@ -97,7 +106,7 @@ func (c *Client) Logon(ctx context.Context) (*Session, error) {
 		return nil, logonKeyError(c.signer.Algorithm())
 	}
 	var s Session
-	if err := c.decode(ctx, "session.logon", nil, true, &s); err != nil {
+	if err := c.decode(ctx, "session.logon", nil, signedMethod("session.logon"), &s); err != nil {
 		return nil, err
 	}
 	c.wantLogon.Store(true)
@@ -113,7 +122,7 @@ func (c *Client) Logon(ctx context.Context) (*Session, error) {
 // SessionStatus reports the connection's authentication ("session.status").
 func (c *Client) SessionStatus(ctx context.Context) (*Session, error) {
 	var s Session
-	if err := c.decode(ctx, "session.status", nil, false, &s); err != nil {
+	if err := c.decode(ctx, "session.status", nil, signedMethod("session.status"), &s); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -125,7 +134,7 @@ func (c *Client) SessionStatus(ctx context.Context) (*Session, error) {
 func (c *Client) Logout(ctx context.Context) (*Session, error) {
 	c.wantLogon.Store(false)
 	var s Session
-	err := c.decode(ctx, "session.logout", nil, false, &s)
+	err := c.decode(ctx, "session.logout", nil, signedMethod("session.logout"), &s)
 	c.mu.Lock()
 	cn := c.cur
 	c.mu.Unlock()
