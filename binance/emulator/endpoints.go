@@ -157,8 +157,8 @@ func buildRoutes() map[string]map[string]*endpoint {
 	all := catalog.Default().All()
 	for i := range all {
 		e := &all[i]
-		if e.Method == catalog.WS {
-			continue
+		if e.Family == "ws-api" {
+			continue // WebSocket API methods and handshakes (ws.go)
 		}
 		ep := newEndpoint(e, hs[e.Key()])
 		if routes[ep.path] == nil {
@@ -173,7 +173,7 @@ func buildRoutes() map[string]map[string]*endpoint {
 func (s *Server) Endpoints() []string {
 	var out []string
 	for _, e := range catalog.Default().All() {
-		if e.Method != catalog.WS {
+		if e.Family != "ws-api" {
 			out = append(out, e.Method+" "+e.Path)
 		}
 	}
