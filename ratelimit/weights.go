@@ -5,6 +5,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance/catalog"
 	"strings"
+	"sync"
 )
 
 // Cost is what one request will be charged, computed before it is sent.
@@ -132,8 +133,11 @@ func routeKey(method, path string) string { return strings.ToUpper(method) + " "
 
 // DefaultWeights returns the weights of every endpoint in Binance's
 // catalogue (package binance/catalog, the one source of endpoint facts),
-// with DefaultUnknownWeight for the rest.
-func DefaultWeights() *Weights {
+// with DefaultUnknownWeight for the rest. The table is built once and
+// shared: a Weights is immutable.
+func DefaultWeights() *Weights { return defaultWeights() }
+
+var defaultWeights = sync.OnceValue(func() *Weights {
 	all := catalog.Default().All()
 	eps := make([]Endpoint, 0, len(all))
 	for i := range all {
@@ -154,7 +158,7 @@ func DefaultWeights() *Weights {
 		eps = append(eps, ep)
 	}
 	return NewWeights(DefaultUnknownWeight, eps...)
-}
+})
 
 // Cost prices one request. host is scheme://host of the base URL, path the
 // full endpoint path (/api/v3/order); query holds the request's parameters
