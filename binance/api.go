@@ -70,7 +70,7 @@ type accountQuery struct {
 
 // OpenOrders lists open orders (GET /api/v3/openOrders); symbol "" for all.
 func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]Order, error) {
-	req := &Request{Method: http.MethodGet, Path: "/api/v3/openOrders", Security: Signed}
+	req := &Request{Method: http.MethodGet, Path: "/api/v3/openOrders", Security: Catalogued}
 	if symbol != "" {
 		req.Query.AddString("symbol", symbol)
 	}
@@ -81,7 +81,7 @@ func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]Order, error)
 
 // CancelOpenOrders cancels every open order of a symbol (DELETE /api/v3/openOrders).
 func (c *Client) CancelOpenOrders(ctx context.Context, symbol string) ([]Order, error) {
-	req := &Request{Method: http.MethodDelete, Path: "/api/v3/openOrders", Security: Signed}
+	req := &Request{Method: http.MethodDelete, Path: "/api/v3/openOrders", Security: Catalogued}
 	req.Query.AddString("symbol", symbol)
 	var out []Order
 	_, err := c.call(ctx, req, &out)
@@ -90,7 +90,7 @@ func (c *Client) CancelOpenOrders(ctx context.Context, symbol string) ([]Order, 
 
 // MyTrades lists the account's trades of a symbol (GET /api/v3/myTrades).
 func (c *Client) MyTrades(ctx context.Context, symbol string, limit int) ([]Trade, error) {
-	req := &Request{Method: http.MethodGet, Path: "/api/v3/myTrades", Security: Signed}
+	req := &Request{Method: http.MethodGet, Path: "/api/v3/myTrades", Security: Catalogued}
 	req.Query.AddString("symbol", symbol)
 	if limit > 0 {
 		req.Query.AddInt("limit", int64(limit))
@@ -103,7 +103,7 @@ func (c *Client) MyTrades(ctx context.Context, symbol string, limit int) ([]Trad
 // APIRestrictions tells what the key may do (GET /sapi/v1/account/apiRestrictions).
 func (c *Client) APIRestrictions(ctx context.Context) (map[string]any, error) {
 	out := map[string]any{}
-	_, err := c.call(ctx, &Request{Method: http.MethodGet, Path: "/sapi/v1/account/apiRestrictions", Security: Signed}, &out)
+	_, err := c.call(ctx, &Request{Method: http.MethodGet, Path: "/sapi/v1/account/apiRestrictions", Security: Catalogued}, &out)
 	return out, err
 }
 
@@ -128,7 +128,7 @@ type FiatWithdrawResult struct {
 
 // FiatWithdraw withdraws fiat. It is never retried automatically.
 func (c *Client) FiatWithdraw(ctx context.Context, w FiatWithdraw) (*FiatWithdrawResult, error) {
-	req := &Request{Method: http.MethodPost, Path: "/sapi/v2/fiat/withdraw", Security: Signed}
+	req := &Request{Method: http.MethodPost, Path: "/sapi/v2/fiat/withdraw", Security: Catalogued}
 	req.Body.AddString("currency", w.Currency).AddString("apiPaymentMethod", w.APIPaymentMethod).
 		AddDecimal("amount", w.Amount).Add("accountInfo", w.AccountInfo)
 	req.TimestampIn = payload.Query // query: the documented sample keeps timestamp and signature in the URL
@@ -149,7 +149,7 @@ type UniversalTransfer struct {
 
 // UniversalTransfer moves assets between (sub-)accounts.
 func (c *Client) UniversalTransfer(ctx context.Context, t UniversalTransfer) (int64, error) {
-	req := &Request{Method: http.MethodPost, Path: "/sapi/v1/sub-account/universalTransfer", Security: Signed}
+	req := &Request{Method: http.MethodPost, Path: "/sapi/v1/sub-account/universalTransfer", Security: Catalogued}
 	if t.FromEmail != "" {
 		req.Body.AddString("fromEmail", t.FromEmail)
 	}
@@ -169,7 +169,7 @@ func (c *Client) UniversalTransfer(ctx context.Context, t UniversalTransfer) (in
 
 // FuturesLeverage sets a symbol's leverage (POST /fapi/v1/leverage).
 func (c *Client) FuturesLeverage(ctx context.Context, symbol string, leverage int) (*Leverage, error) {
-	req := &Request{Method: http.MethodPost, Path: "/fapi/v1/leverage", Security: Signed}
+	req := &Request{Method: http.MethodPost, Path: "/fapi/v1/leverage", Security: Catalogued}
 	req.Query.AddString("symbol", symbol).AddInt("leverage", int64(leverage))
 	var out Leverage
 	if _, err := c.call(ctx, req, &out); err != nil {
@@ -181,7 +181,7 @@ func (c *Client) FuturesLeverage(ctx context.Context, symbol string, leverage in
 // FuturesAccount returns the USDⓈ-M account (GET /fapi/v2/account) as JSON.
 func (c *Client) FuturesAccount(ctx context.Context) (map[string]any, error) {
 	out := map[string]any{}
-	_, err := c.call(ctx, &Request{Method: http.MethodGet, Path: "/fapi/v2/account", Security: Signed}, &out)
+	_, err := c.call(ctx, &Request{Method: http.MethodGet, Path: "/fapi/v2/account", Security: Catalogued}, &out)
 	return out, err
 }
 
@@ -209,7 +209,7 @@ func (c *Client) FuturesBatchOrders(ctx context.Context, orders []NewOrder) ([]B
 	}
 	var l params.List
 	l.Add("batchOrders", items)
-	resp, err := c.Do(ctx, &Request{Method: http.MethodPost, Path: "/fapi/v1/batchOrders", Security: Signed, Body: l})
+	resp, err := c.Do(ctx, &Request{Method: http.MethodPost, Path: "/fapi/v1/batchOrders", Security: Catalogued, Body: l})
 	if err != nil {
 		return nil, err
 	}

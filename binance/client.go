@@ -31,6 +31,9 @@ const (
 	None   Security = iota // public: no key
 	APIKey                 // key header only (MARKET_DATA, USER_STREAM)
 	Signed                 // key header, timestamp and signature (TRADE, USER_DATA, ...)
+	// Catalogued takes the security type from Binance's catalogue
+	// (SecurityOf); endpoints it does not list are Signed.
+	Catalogued
 )
 
 // Request is one REST call. Fill Query (and Body for POST/PUT form
@@ -209,7 +212,7 @@ func New(opt Options) (*Client, error) {
 		c.log = slog.Default()
 	}
 	if c.gov == nil {
-		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log, Headers: RateLimitHeaders()})
+		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log, Headers: RateLimitHeaders(), Weights: DefaultWeights()})
 	}
 	c.gov = withHeaders(c.gov)
 	c.headers = RateLimitHeaders()
@@ -405,6 +408,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 // do is Do into resp. With pooled, resp.Body may be a pooled buffer that
 // the caller gives back with releaseBody once decoded.
 func (c *Client) do(ctx context.Context, req *Request, resp *Response, pooled bool) error {
+	req = resolveSecurity(req)
 	fam, err := FamilyOf(req.Path)
 	if err != nil {
 		return err

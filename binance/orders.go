@@ -108,7 +108,7 @@ func (c *Client) TestOrder(ctx context.Context, o NewOrder) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v3/order/test", Security: Signed, Query: l})
+	_, err = c.Do(ctx, &Request{Method: http.MethodPost, Path: "/api/v3/order/test", Security: Catalogued, Query: l})
 	return err
 }
 

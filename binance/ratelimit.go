@@ -54,10 +54,14 @@ func BanUntil(body []byte) (time.Time, bool) {
 	return time.UnixMilli(ms), true
 }
 
-// withHeaders gives a governor Binance's header reader when it has none.
+// withHeaders gives a governor Binance's header reader and price table
+// when it was made without them (a user's shared or Redis governor).
 func withHeaders(g *ratelimit.Governor) *ratelimit.Governor {
 	if g.Headers() == nil {
-		return g.WithHeaders(RateLimitHeaders())
+		g = g.WithHeaders(RateLimitHeaders())
+	}
+	if g.Weights() == nil {
+		g = g.WithWeights(DefaultWeights())
 	}
 	return g
 }

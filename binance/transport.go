@@ -27,18 +27,14 @@ type Transport struct {
 	Signer     sign.Signer
 	Now        func() time.Time // a clock.Clock's Now; default time.Now
 	RecvWindow time.Duration    // default 5s
-	// Public reports requests to send unsigned (default: ping, time,
-	// exchangeInfo and market data under /api/v3 that need no key).
+	// Public reports requests to send unsigned (default: the endpoints
+	// whose security type is NONE in Binance's catalogue).
 	Public func(*http.Request) bool
 }
 
 func defaultPublic(r *http.Request) bool {
-	switch r.URL.Path {
-	case "/api/v3/ping", "/api/v3/time", "/api/v3/exchangeInfo", "/api/v3/ticker/price", "/api/v3/depth",
-		"/fapi/v1/ping", "/fapi/v1/time", "/fapi/v1/exchangeInfo":
-		return true
-	}
-	return false
+	sec, ok := SecurityOf(r.Method, r.URL.Path)
+	return ok && sec == None
 }
 
 // RoundTrip signs and sends one request. It does not modify req.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/internal/editdist"
 	"github.com/mbxkit/mbx/secret"
 	"gopkg.in/yaml.v3"
 )
@@ -421,7 +422,7 @@ func (d *decoder) exchange(s string) (string, error) {
 	msg := fmt.Sprintf("%q is not a known exchange", name)
 	best, bestD := "", 3
 	for _, k := range known {
-		if dd := editDistance(name, k); dd < bestD {
+		if dd := editdist.Distance(name, k, bestD); dd < bestD {
 			best, bestD = k, dd
 		}
 	}
@@ -475,7 +476,7 @@ func unknownField(name string, known []string) string {
 	msg := "unknown field " + shown
 	best, bestD := "", 3
 	for _, k := range known {
-		if dd := editDistance(strings.ToLower(name), k); dd < bestD {
+		if dd := editdist.Distance(strings.ToLower(name), k, bestD); dd < bestD {
 			best, bestD = k, dd
 		}
 	}
@@ -483,29 +484,6 @@ func unknownField(name string, known []string) string {
 		msg += fmt.Sprintf("; did you mean %s?", best)
 	}
 	return msg + " (known: " + strings.Join(known, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 {
-		return len(a)
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // scalar returns a field's text as written (never the YAML-resolved type: a

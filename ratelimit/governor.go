@@ -32,7 +32,8 @@ const (
 
 // Options configures NewGovernor. The zero value is usable.
 type Options struct {
-	// Weights prices requests for Governor.Cost (default DefaultWeights()).
+	// Weights prices requests for Governor.Cost (default DefaultWeights(),
+	// which knows no endpoint; Binance's table is binance.DefaultWeights()).
 	Weights *Weights
 	// Limits per family; families not listed get DefaultLimits.
 	Limits map[string][]Limit
@@ -69,12 +70,13 @@ type Options struct {
 type Governor struct {
 	*core
 	headers Headers
+	w       *Weights // nil: Options.Weights was not given (DefaultWeights)
 }
 
-// core is a Governor's state, shared by the views WithHeaders makes.
+// core is a Governor's state, shared by the views WithHeaders and
+// WithWeights make.
 type core struct {
 	b          Backend
-	w          *Weights
 	now        func() time.Time
 	log        *slog.Logger
 	maxWait    time.Duration
@@ -96,14 +98,11 @@ const maxSeen = 256
 
 // NewGovernor returns a Governor counting in b.
 func NewGovernor(b Backend, opt Options) *Governor {
-	g := &Governor{headers: opt.Headers, core: &core{
-		b: b, w: opt.Weights, now: opt.Now, log: opt.Logger,
+	g := &Governor{headers: opt.Headers, w: opt.Weights, core: &core{
+		b: b, now: opt.Now, log: opt.Logger,
 		maxWait: opt.MaxWait, margin: opt.Margin, retryAfter: opt.RetryAfter, ban: opt.Ban,
 		limits: make(map[string][]Limit), seen: make(map[seenKey]Cost),
 	}}
-	if g.w == nil {
-		g.w = DefaultWeights()
-	}
 	if g.now == nil {
 		g.now = time.Now
 	}
@@ -135,11 +134,22 @@ func NewGovernor(b Backend, opt Options) *Governor {
 // that reads usage headers with h: a client of one exchange gives a
 // governor made without Options.Headers its own reader.
 func (g *Governor) WithHeaders(h Headers) *Governor {
-	return &Governor{core: g.core, headers: h}
+	return &Governor{core: g.core, headers: h, w: g.w}
 }
 
 // Headers is the reader Observe and ObserveBody use (nil for none).
 func (g *Governor) Headers() Headers { return g.headers }
+
+// WithWeights returns a Governor sharing g's budgets, limits and backend
+// that prices requests with w: a client of one exchange gives a governor
+// made without Options.Weights its exchange's table.
+func (g *Governor) WithWeights(w *Weights) *Governor {
+	return &Governor{core: g.core, headers: g.headers, w: w}
+}
+
+// Weights is the table Cost prices with; nil when the governor was made
+// without Options.Weights (it then prices with DefaultWeights).
+func (g *Governor) Weights() *Weights { return g.w }
 
 // prepare copies ls, fills in the margin and merges duplicates. Invalid
 // limits are kept: Wait reports them with the field to fix rather than
@@ -179,7 +189,11 @@ func (g *Governor) limitsFor(family string) []Limit {
 
 // Cost prices a request with the Governor's weight table; see Weights.Cost.
 func (g *Governor) Cost(host, method, path string, query url.Values) Cost {
-	c := g.w.Cost(host, method, path, query)
+	w := g.w
+	if w == nil {
+		w = DefaultWeights()
+	}
+	c := w.Cost(host, method, path, query)
 	// A Cost a client keeps and reuses remembers its budget ids.
 	c.ids = new(idMemo)
 	return c

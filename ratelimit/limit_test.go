@@ -164,57 +164,37 @@ func TestDefaultLimits(t *testing.T) {
 	}
 }
 
-func TestWeightsCost(t *testing.T) {
-	w := DefaultWeights()
-	q := func(kv ...string) url.Values {
-		v := url.Values{}
-		for i := 0; i < len(kv); i += 2 {
-			v.Set(kv[i], kv[i+1])
-		}
-		return v
-	}
-	const f = "https://fapi.example.com"
+func TestWeightsRules(t *testing.T) {
+	w := NewWeights(3,
+		Endpoint{Path: "/api/v3/depth", Weight: 5, Tiers: []Tier{{100, 5}, {500, 25}}},
+		Endpoint{Path: "/api/v3/ticker/price", Weight: 2, WeightAll: 4},
+		Endpoint{Method: "POST", Path: "/api/v3/order", Weight: 1, Orders: 1},
+		Endpoint{Path: "/api/v3/myTrades", Weight: 20, Weigh: func(q url.Values) int {
+			if q.Get("orderId") != "" {
+				return 5
+			}
+			return 20
+		}},
+		Endpoint{Path: "/sapi/v1/x", Weight: 9, Kind: KindSAPIUID})
+	const f = "https://api.example.com"
 	cases := []struct {
 		method, path string
 		q            url.Values
 		want         Cost
 	}{
-		{"GET", "/api/v3/ping", nil, Cost{Family: "api", Weight: 1}},
-		{"GET", "/api/v3/time", nil, Cost{Family: "api", Weight: 1}},
-		{"GET", "/api/v3/exchangeInfo", nil, Cost{Family: "api", Weight: 20}},
-		{"GET", "/api/v3/ticker/price", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 2}},
-		{"GET", "/api/v3/ticker/price", q("symbols", `["BTCUSDT","ETHUSDT"]`), Cost{Family: "api", Weight: 4}},
-		{"GET", "/api/v3/ticker/price", nil, Cost{Family: "api", Weight: 4}},
-		{"GET", "/api/v3/account", nil, Cost{Family: "api", Weight: 20}},
-		{"POST", "/api/v3/order", nil, Cost{Family: "api", Weight: 1, Orders: 1}},
-		{"post", "/api/v3/order", nil, Cost{Family: "api", Weight: 1, Orders: 1}},
-		{"DELETE", "/api/v3/order", nil, Cost{Family: "api", Weight: 1}},
-		{"GET", "/api/v3/order", nil, Cost{Family: "api", Weight: 4}},
-		{"GET", "/api/v3/openOrders", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 6}},
-		{"GET", "/api/v3/openOrders", nil, Cost{Family: "api", Weight: 80}},
-		{"GET", "/api/v3/allOrders", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 20}},
-		{"GET", "/api/v3/myTrades", q("symbol", "BTCUSDT"), Cost{Family: "api", Weight: 20}},
-		{"GET", "/api/v3/rateLimit/order", nil, Cost{Family: "api", Weight: 40}},
-		{"POST", "/api/v3/order/test", nil, Cost{Family: "api", Weight: 1}},
-		{"POST", "/api/v3/orderList/oco", nil, Cost{Family: "api", Weight: 1, Orders: 2}},
 		{"GET", "/api/v3/depth", nil, Cost{Family: "api", Weight: 5}},
-		{"GET", "/api/v3/depth", q("limit", "500"), Cost{Family: "api", Weight: 25}},
-		{"GET", "/api/v3/depth", q("limit", "5000"), Cost{Family: "api", Weight: 250}},
-		{"GET", "/api/v3/depth", q("limit", "lots"), Cost{Family: "api", Weight: 250}},
-		{"GET", "/sapi/v1/account/apiRestrictions", nil, Cost{Family: "sapi", Weight: 1, Kind: KindSAPIIP}},
-		{"POST", "/sapi/v1/capital/withdraw/apply", nil, Cost{Family: "sapi", Weight: 900, Kind: KindSAPIUID}},
-		{"POST", "/sapi/v2/fiat/withdraw", nil, Cost{Family: "sapi", Weight: 45000, Kind: KindSAPIUID}},
-		{"POST", "/sapi/v1/sub-account/universalTransfer", nil, Cost{Family: "sapi", Weight: 360, Kind: KindSAPIIP}},
-		{"GET", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: DefaultUnknownWeight}},
-		{"POST", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: DefaultUnknownWeight}},
-		{"GET", "/fapi/v1/time", nil, Cost{Family: "fapi", Weight: 1}},
-		{"POST", "/fapi/v1/order", nil, Cost{Family: "fapi", Weight: 0, Orders: 1}},
-		{"POST", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 5, Orders: 5}},
-		{"DELETE", "/fapi/v1/batchOrders", nil, Cost{Family: "fapi", Weight: 5}},
-		{"POST", "/fapi/v1/leverage", nil, Cost{Family: "fapi", Weight: 1}},
-		{"GET", "/fapi/v2/account", nil, Cost{Family: "fapi", Weight: 5}},
-		{"GET", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 20}},
-		{"POST", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 20, Orders: 1}},
+		{"GET", "/api/v3/depth", url.Values{"limit": {"500"}}, Cost{Family: "api", Weight: 25}},
+		{"GET", "/api/v3/depth", url.Values{"limit": {"5000"}}, Cost{Family: "api", Weight: 25}},
+		{"GET", "/api/v3/depth", url.Values{"limit": {"x"}}, Cost{Family: "api", Weight: 25}},
+		{"GET", "/api/v3/ticker/price", url.Values{"symbol": {"A"}}, Cost{Family: "api", Weight: 2}},
+		{"GET", "/api/v3/ticker/price", nil, Cost{Family: "api", Weight: 4}},
+		{"POST", "/api/v3/order", nil, Cost{Family: "api", Weight: 1, Orders: 1}},
+		{"GET", "/api/v3/myTrades", url.Values{"orderId": {"7"}}, Cost{Family: "api", Weight: 5}},
+		{"GET", "/api/v3/myTrades", nil, Cost{Family: "api", Weight: 20}},
+		{"GET", "/sapi/v1/x", nil, Cost{Family: "sapi", Weight: 9, Kind: KindSAPIUID}},
+		{"GET", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 3}},
+		{"POST", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 3, Orders: 1}},
+		{"POST", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: 3}},
 	}
 	for _, tc := range cases {
 		got := w.Cost(f, tc.method, tc.path, tc.q)
@@ -224,13 +204,15 @@ func TestWeightsCost(t *testing.T) {
 			t.Errorf("Cost(%s %s %v) = %+v; want %+v", tc.method, tc.path, tc.q, got, want)
 		}
 	}
-	// With overrides without touching the original.
-	w2 := w.With(Endpoint{Path: "/api/v3/ping", Weight: 7})
-	if w2.Cost(f, "GET", "/api/v3/ping", nil).Weight != 7 || w.Cost(f, "GET", "/api/v3/ping", nil).Weight != 1 {
+	w2 := w.With(Endpoint{Method: "GET", Path: "/api/v3/depth", Weight: 7})
+	if w2.Cost(f, "GET", "/api/v3/depth", nil).Weight != 7 || w.Cost(f, "GET", "/api/v3/depth", nil).Weight != 5 {
 		t.Errorf("With changed the original table or did not apply")
 	}
 	if NewWeights(0).Cost(f, "GET", "/x/y", nil).Weight != DefaultUnknownWeight {
 		t.Errorf("NewWeights(0) has no safe default")
+	}
+	if DefaultWeights().Cost(f, "GET", "/api/v3/ping", nil).Weight != DefaultUnknownWeight {
+		t.Errorf("the default table knows an endpoint: it should know none")
 	}
 }
 

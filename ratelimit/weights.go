@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Cost is what one request will be charged, computed before it is sent.
@@ -59,6 +60,9 @@ type Endpoint struct {
 	// the first tier whose UpTo is at least the limit applies; a missing
 	// limit uses Weight, an unreadable or larger one the last tier.
 	Tiers []Tier
+	// Weigh, when set, prices the request from its parameters instead of
+	// Weight, WeightAll and Tiers (the catalogue's weight rules).
+	Weigh func(query url.Values) int
 	// Orders is the number of new orders one request places.
 	Orders int
 	// Kind is the limit kind the weight counts against ("" for the family's
@@ -113,59 +117,14 @@ func (w *Weights) With(eps ...Endpoint) *Weights {
 
 func routeKey(method, path string) string { return strings.ToUpper(method) + " " + path }
 
-// DefaultWeights returns the weights mbx knows (from the exchange docs; see
-// the spec), with DefaultUnknownWeight for the rest.
-func DefaultWeights() *Weights {
-	return NewWeights(DefaultUnknownWeight,
-		// Spot market data.
-		Endpoint{Path: "/api/v3/ping", Weight: 1},
-		Endpoint{Path: "/api/v3/time", Weight: 1},
-		Endpoint{Path: "/api/v3/exchangeInfo", Weight: 20},
-		Endpoint{Path: "/api/v3/ticker/price", Weight: 2, WeightAll: 4},
-		Endpoint{Path: "/api/v3/ticker/bookTicker", Weight: 2, WeightAll: 4},
-		Endpoint{Path: "/api/v3/ticker/24hr", Weight: 2, WeightAll: 80},
-		Endpoint{Path: "/api/v3/avgPrice", Weight: 2},
-		Endpoint{Path: "/api/v3/klines", Weight: 2},
-		Endpoint{Path: "/api/v3/depth", Weight: 5, Tiers: []Tier{{100, 5}, {500, 25}, {1000, 50}, {5000, 250}}},
-		// Spot account and trading. Successful order placement/cancel costs
-		// 0 weight since 2026-04-02 but failures cost 1: charge 1.
-		Endpoint{Path: "/api/v3/account", Weight: 20},
-		Endpoint{Method: "POST", Path: "/api/v3/order", Weight: 1, Orders: 1},
-		Endpoint{Method: "DELETE", Path: "/api/v3/order", Weight: 1},
-		Endpoint{Method: "GET", Path: "/api/v3/order", Weight: 4},
-		Endpoint{Path: "/api/v3/order/test", Weight: 1},
-		Endpoint{Method: "POST", Path: "/api/v3/order/cancelReplace", Weight: 1, Orders: 1},
-		Endpoint{Method: "POST", Path: "/api/v3/orderList/oco", Weight: 1, Orders: 2},
-		Endpoint{Method: "POST", Path: "/api/v3/orderList/oto", Weight: 1, Orders: 2},
-		Endpoint{Method: "POST", Path: "/api/v3/orderList/otoco", Weight: 1, Orders: 3},
-		Endpoint{Method: "POST", Path: "/api/v3/sor/order", Weight: 1, Orders: 1},
-		Endpoint{Method: "GET", Path: "/api/v3/openOrders", Weight: 6, WeightAll: 80},
-		Endpoint{Method: "DELETE", Path: "/api/v3/openOrders", Weight: 1},
-		Endpoint{Path: "/api/v3/allOrders", Weight: 20},
-		Endpoint{Path: "/api/v3/myTrades", Weight: 20},
-		Endpoint{Path: "/api/v3/rateLimit/order", Weight: 40},
-		Endpoint{Path: "/api/v3/userDataStream", Weight: 2},
-		// /sapi: per-endpoint budgets, IP- or UID-limited.
-		Endpoint{Path: "/sapi/v1/account/apiRestrictions", Weight: 1, Kind: KindSAPIIP},
-		Endpoint{Path: "/sapi/v1/capital/withdraw/apply", Weight: 900, Kind: KindSAPIUID},
-		Endpoint{Path: "/sapi/v2/fiat/withdraw", Weight: 45000, Kind: KindSAPIUID},
-		Endpoint{Path: "/sapi/v1/sub-account/universalTransfer", Weight: 360, Kind: KindSAPIIP},
-		// USDⓈ-M futures: placing an order costs no IP weight, one order.
-		Endpoint{Path: "/fapi/v1/ping", Weight: 1},
-		Endpoint{Path: "/fapi/v1/time", Weight: 1},
-		Endpoint{Path: "/fapi/v1/exchangeInfo", Weight: 1},
-		Endpoint{Method: "POST", Path: "/fapi/v1/order", Weight: 0, Orders: 1},
-		Endpoint{Method: "GET", Path: "/fapi/v1/order", Weight: 1},
-		Endpoint{Method: "DELETE", Path: "/fapi/v1/order", Weight: 1},
-		// A batch holds up to 5 orders; charge all 5 since the count is
-		// not known here.
-		Endpoint{Method: "POST", Path: "/fapi/v1/batchOrders", Weight: 5, Orders: 5},
-		Endpoint{Path: "/fapi/v1/batchOrders", Weight: 5},
-		Endpoint{Path: "/fapi/v1/leverage", Weight: 1},
-		Endpoint{Path: "/fapi/v2/account", Weight: 5},
-		Endpoint{Path: "/fapi/v1/depth", Weight: 2, Tiers: []Tier{{50, 2}, {100, 5}, {500, 10}, {1000, 20}}},
-	)
-}
+// DefaultWeights returns a table that knows no endpoint: every request
+// costs DefaultUnknownWeight and an unknown POST counts as one order. The
+// governor knows no exchange; an exchange supplies its own table (Binance's
+// is binance.DefaultWeights, built from its endpoint catalogue).
+func DefaultWeights() *Weights { return unknownWeights() }
+
+// unknownWeights is built once: a Weights is immutable.
+var unknownWeights = sync.OnceValue(func() *Weights { return NewWeights(DefaultUnknownWeight) })
 
 // Cost prices one request. host is scheme://host of the base URL, path the
 // full endpoint path (/api/v3/order); query holds the request's parameters
@@ -193,6 +152,9 @@ func (w *Weights) Cost(host, method, path string, query url.Values) Cost {
 }
 
 func (e Endpoint) weight(q url.Values) int {
+	if e.Weigh != nil {
+		return e.Weigh(q)
+	}
 	if len(e.Tiers) > 0 {
 		s := q.Get("limit")
 		if s == "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
@@ -26,17 +27,19 @@ import (
 )
 
 // Permissions a key may hold. USER_DATA allows the signed read endpoints,
-// TRADE spot orders, WITHDRAW both withdraw endpoints, FUTURES every /fapi
-// signed endpoint, UNIVERSAL_TRANSFER /sapi/v1/sub-account/universalTransfer.
-// MARGIN and OPTIONS are accepted and reported by apiRestrictions only.
+// TRADE spot orders, WITHDRAW both withdraw endpoints, FUTURES every signed
+// /fapi and /dapi endpoint, UNIVERSAL_TRANSFER
+// /sapi/v1/sub-account/universalTransfer, MARGIN the margin trading and
+// MARGIN-type /sapi endpoints. Which endpoint needs which is the catalogue's
+// (package binance/catalog).
 const (
-	PermUserData          = "USER_DATA"
-	PermTrade             = "TRADE"
-	PermWithdraw          = "WITHDRAW"
-	PermFutures           = "FUTURES"
-	PermUniversalTransfer = "UNIVERSAL_TRANSFER"
-	PermMargin            = "MARGIN"
-	PermOptions           = "OPTIONS"
+	PermUserData          = catalog.PermUserData
+	PermTrade             = catalog.PermTrade
+	PermWithdraw          = catalog.PermWithdraw
+	PermFutures           = catalog.PermFutures
+	PermUniversalTransfer = catalog.PermUniversalTransfer
+	PermMargin            = catalog.PermMargin
+	PermOptions           = catalog.PermOptions
 )
 
 func knownPermissions() []string {

@@ -29,13 +29,13 @@
 //
 // # Endpoints
 //
-// Spot: GET /api/v3/ping, time, exchangeInfo, ticker/price, account, order,
-// openOrders, allOrders, myTrades, rateLimit/order; POST order, order/test;
-// DELETE order, openOrders. Wallet: POST /sapi/v1/sub-account/universalTransfer,
-// /sapi/v1/capital/withdraw/apply, /sapi/v2/fiat/withdraw; GET
-// /sapi/v1/account/apiRestrictions. USDⓈ-M futures: GET /fapi/v1/ping, time,
-// order, /fapi/v2/account; POST /fapi/v1/order, batchOrders, leverage;
-// DELETE /fapi/v1/order. Also /metrics (Prometheus, the exchange's own
+// Every endpoint of Binance's catalogue (package binance/catalog: /api,
+// /sapi, the /fapi and /dapi endpoints clients use, the WebSocket API's
+// methods) is routed, with its security, permission, weight and parameters
+// from the catalogue. The modelled ones (Server.Modelled, handlers() in
+// endpoints.go) answer from the exchange's state; every other one answers
+// its documented example with the header X-MBX-EMULATED: example (also in
+// Entry.Emulated and on the inspector page). Also /metrics (Prometheus, the exchange's own
 // registry) and, for loopback clients only, the admin API under
 // /mbx/admin/ (state, clock, latency, faults, price, reset, counters,
 // limits/reset, recent; see admin.go), which also requires a loopback Host,
@@ -56,7 +56,8 @@
 //
 //   - A signature that is not the last pair of its part is accepted unless
 //     Config.StrictSignatureLast (strict_signature_last: true) is set.
-//   - Unknown path: HTTP 404 with -1000 "Unknown endpoint METHOD PATH.";
+//   - Unknown path: HTTP 404 with -1000 "Unknown endpoint METHOD PATH."
+//     (with "; did you mean PATH?" when a catalogued path is close);
 //     wrong method: HTTP 405 with -1000.
 //   - Oversize query or body: HTTP 414 / 413 with -1000 and the limit.
 //   - The symbol legal range accepts non-ASCII characters (Binance lists

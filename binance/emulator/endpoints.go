@@ -1,136 +1,166 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/verify"
 )
 
 // Security types, as Binance's docs label endpoints.
 const (
-	secNone     = "NONE"
-	secUserData = "USER_DATA"
-	secTrade    = "TRADE"
+	secNone     = string(catalog.None)
+	secUserData = string(catalog.UserData)
+	secTrade    = string(catalog.Trade)
 )
 
-// endpoint is one API route: who may call it, what it costs, which
-// parameters it reads and what it does.
+// HeaderEmulated marks an answer that is the catalogue's documented
+// example rather than modelled state ("example").
+const HeaderEmulated = "X-MBX-EMULATED"
+
+// EmulatedExample is the value of HeaderEmulated on example answers.
+const EmulatedExample = "example"
+
+// handlerFunc answers one request that passed every check.
+type handlerFunc func(q *reqCtx) (any, *verify.Rejection)
+
+// handlers attaches modelled behaviour to catalogue entries by (method,
+// path). Every other catalogued endpoint runs the same checks and answers
+// its documented example (HeaderEmulated). Add a modelled endpoint here.
+func handlers() map[catalog.Key]handlerFunc {
+	const get, post, del = http.MethodGet, http.MethodPost, http.MethodDelete
+	return map[catalog.Key]handlerFunc{
+		// Spot.
+		{Method: get, Path: "/api/v3/ping"}:            (*reqCtx).ping,
+		{Method: get, Path: "/api/v3/time"}:            (*reqCtx).serverTime,
+		{Method: get, Path: "/api/v3/exchangeInfo"}:    (*reqCtx).exchangeInfo,
+		{Method: get, Path: "/api/v3/ticker/price"}:    (*reqCtx).tickerPrice,
+		{Method: get, Path: "/api/v3/account"}:         (*reqCtx).account,
+		{Method: post, Path: "/api/v3/order"}:          (*reqCtx).newOrder,
+		{Method: post, Path: "/api/v3/order/test"}:     (*reqCtx).testOrder,
+		{Method: get, Path: "/api/v3/order"}:           (*reqCtx).getOrder,
+		{Method: del, Path: "/api/v3/order"}:           (*reqCtx).cancelOrder,
+		{Method: get, Path: "/api/v3/openOrders"}:      (*reqCtx).openOrders,
+		{Method: del, Path: "/api/v3/openOrders"}:      (*reqCtx).cancelOpenOrders,
+		{Method: get, Path: "/api/v3/allOrders"}:       (*reqCtx).allOrders,
+		{Method: get, Path: "/api/v3/myTrades"}:        (*reqCtx).myTrades,
+		{Method: get, Path: "/api/v3/rateLimit/order"}: (*reqCtx).rateLimitOrder,
+
+		// Wallet and co.
+		{Method: post, Path: "/sapi/v1/sub-account/universalTransfer"}: (*reqCtx).universalTransfer,
+		{Method: post, Path: "/sapi/v1/capital/withdraw/apply"}:        (*reqCtx).withdraw,
+		{Method: post, Path: "/sapi/v2/fiat/withdraw"}:                 (*reqCtx).fiatWithdraw,
+		{Method: get, Path: "/sapi/v1/account/apiRestrictions"}:        (*reqCtx).apiRestrictions,
+
+		// USDⓈ-M futures.
+		{Method: get, Path: "/fapi/v1/ping"}:         (*reqCtx).ping,
+		{Method: get, Path: "/fapi/v1/time"}:         (*reqCtx).serverTime,
+		{Method: post, Path: "/fapi/v1/order"}:       (*reqCtx).futNewOrder,
+		{Method: get, Path: "/fapi/v1/order"}:        (*reqCtx).futGetOrder,
+		{Method: del, Path: "/fapi/v1/order"}:        (*reqCtx).futCancelOrder,
+		{Method: post, Path: "/fapi/v1/batchOrders"}: (*reqCtx).futBatchOrders,
+		{Method: post, Path: "/fapi/v1/leverage"}:    (*reqCtx).futLeverage,
+		{Method: get, Path: "/fapi/v2/account"}:      (*reqCtx).futAccount,
+
+		// COIN-M futures.
+		{Method: get, Path: "/dapi/v1/ping"}: (*reqCtx).ping,
+		{Method: get, Path: "/dapi/v1/time"}: (*reqCtx).serverTime,
+	}
+}
+
+// endpoint is one catalogued route as the pipeline uses it: the catalogue's
+// facts, indexed for the checks, and what answers it.
 type endpoint struct {
 	method, path, name string
+	cat                *catalog.Endpoint
 	group              group
 	sapi               bool
 	security           string
-	perm               string // permission the key needs ("" for NONE)
-	weight             int    // IP weight (api, fapi)
+	perm               string // permission the key needs ("" for none)
+	weight             int    // the weight when the catalogue has no rule that varies it
 	weightFn           func(q *reqCtx) int
-	sapiIP, sapiUID    int  // /sapi: the endpoint's IP or UID weight
+	uid                bool // /sapi: charged to the endpoint's UID budget (else its IP budget)
 	freeOnSuccess      bool // weight refunded when it succeeds (order placement/cancel since 2026-04-02)
-	params             []string
 	mandatory          []string
-	handle             func(q *reqCtx) (any, *verify.Rejection)
+	checkValues        bool // apply the catalogue's enums and ranges (answered from examples)
+	handle             handlerFunc
+	emulated           bool // answered from the catalogue's example
 
 	allowed     map[string]bool
 	allowedList []string
 }
 
-// spotOrderParams are the parameters POST /api/v3/order reads.
-func spotOrderParams() []string {
-	return []string{"symbol", "side", "type", "timeInForce", "quantity", "quoteOrderQty", "price",
-		"newClientOrderId", "strategyId", "strategyType", "stopPrice", "trailingDelta", "icebergQty",
-		"newOrderRespType", "selfTradePreventionMode", "pegPriceType", "pegOffsetValue", "pegOffsetType"}
+// weigh is the weight of the request, from the catalogue's rules; it runs
+// before the parameters are parsed, so it reads them raw.
+func (ep *endpoint) weigh(q *reqCtx) int {
+	if ep.weightFn != nil {
+		return ep.weightFn(q)
+	}
+	return ep.weight
 }
 
-func futOrderParams() []string {
-	return []string{"symbol", "side", "positionSide", "type", "timeInForce", "quantity", "reduceOnly",
-		"price", "newClientOrderId", "stopPrice", "closePosition", "activationPrice", "callbackRate",
-		"workingType", "priceProtect", "newOrderRespType", "priceMatch", "selfTradePreventionMode", "goodTillDate"}
-}
-
-// endpoints is the route table. Weights are Binance's documented ones.
-func endpoints() []*endpoint {
-	const get, post, del = http.MethodGet, http.MethodPost, http.MethodDelete
-	byParam := func(name string, with, without int) func(q *reqCtx) int {
-		return func(q *reqCtx) int {
-			if q.rawHas(name) {
-				return with
-			}
-			return without
+// newEndpoint builds the pipeline's view of a catalogue entry; extra are
+// parameters the transport adds (apiKey on the WebSocket API).
+func newEndpoint(e *catalog.Endpoint, h handlerFunc, extra ...string) *endpoint {
+	ep := &endpoint{method: e.Method, path: e.Path, name: e.Method + " " + e.Path, cat: e,
+		security: string(e.Security), perm: e.Permission, freeOnSuccess: e.FreeOnSuccess,
+		mandatory: e.Mandatory(), handle: h}
+	switch e.Family {
+	case "fapi":
+		ep.group = groupFutures
+	case "dapi":
+		ep.group = groupCoin
+	default:
+		ep.group = groupSpot
+	}
+	w := e.Weight
+	if len(w.If) > 0 || len(w.Tiers) > 0 {
+		ep.weightFn = func(q *reqCtx) int { return w.Of(q.weightParam) }
+	} else {
+		ep.weight = w.Base
+	}
+	ep.sapi, ep.uid = e.Family == "sapi", e.Budget == catalog.SAPIUID
+	if h == nil {
+		ep.emulated, ep.checkValues = true, true
+		example := catalog.Default().Example(e.Key())
+		if example == nil {
+			example = json.RawMessage("{}")
+		}
+		ep.handle = func(q *reqCtx) (any, *verify.Rejection) {
+			q.w.Header().Set(HeaderEmulated, EmulatedExample)
+			q.entry.Emulated = EmulatedExample
+			return preEncoded(example), nil
 		}
 	}
-	return []*endpoint{
-		// Spot.
-		{method: get, path: "/api/v3/ping", group: groupSpot, security: secNone, weight: 1, handle: (*reqCtx).ping},
-		{method: get, path: "/api/v3/time", group: groupSpot, security: secNone, weight: 1, handle: (*reqCtx).serverTime},
-		{method: get, path: "/api/v3/exchangeInfo", group: groupSpot, security: secNone, weight: 20,
-			params: []string{"symbol", "symbols", "permissions", "showPermissionSets", "symbolStatus"}, handle: (*reqCtx).exchangeInfo},
-		{method: get, path: "/api/v3/ticker/price", group: groupSpot, security: secNone, weightFn: byParam("symbol", 2, 4),
-			params: []string{"symbol", "symbols", "symbolStatus"}, handle: (*reqCtx).tickerPrice},
-		{method: get, path: "/api/v3/account", group: groupSpot, security: secUserData, perm: PermUserData, weight: 20,
-			params: []string{"omitZeroBalances"}, handle: (*reqCtx).account},
-		{method: post, path: "/api/v3/order", group: groupSpot, security: secTrade, perm: PermTrade, weight: 1, freeOnSuccess: true,
-			params: spotOrderParams(), mandatory: []string{"symbol", "side", "type"}, handle: (*reqCtx).newOrder},
-		{method: post, path: "/api/v3/order/test", group: groupSpot, security: secTrade, perm: PermTrade, weightFn: byParam("computeCommissionRates", 20, 1),
-			params: append(spotOrderParams(), "computeCommissionRates"), mandatory: []string{"symbol", "side", "type"}, handle: (*reqCtx).testOrder},
-		{method: get, path: "/api/v3/order", group: groupSpot, security: secUserData, perm: PermUserData, weight: 4,
-			params: []string{"symbol", "orderId", "origClientOrderId"}, mandatory: []string{"symbol"}, handle: (*reqCtx).getOrder},
-		{method: del, path: "/api/v3/order", group: groupSpot, security: secTrade, perm: PermTrade, weight: 1, freeOnSuccess: true,
-			params: []string{"symbol", "orderId", "origClientOrderId", "newClientOrderId", "cancelRestrictions"}, mandatory: []string{"symbol"}, handle: (*reqCtx).cancelOrder},
-		{method: get, path: "/api/v3/openOrders", group: groupSpot, security: secUserData, perm: PermUserData, weightFn: byParam("symbol", 6, 80),
-			params: []string{"symbol"}, handle: (*reqCtx).openOrders},
-		{method: del, path: "/api/v3/openOrders", group: groupSpot, security: secTrade, perm: PermTrade, weight: 1, freeOnSuccess: true,
-			params: []string{"symbol"}, mandatory: []string{"symbol"}, handle: (*reqCtx).cancelOpenOrders},
-		{method: get, path: "/api/v3/allOrders", group: groupSpot, security: secUserData, perm: PermUserData, weight: 20,
-			params: []string{"symbol", "orderId", "startTime", "endTime", "limit"}, mandatory: []string{"symbol"}, handle: (*reqCtx).allOrders},
-		{method: get, path: "/api/v3/myTrades", group: groupSpot, security: secUserData, perm: PermUserData, weightFn: byParam("orderId", 5, 20),
-			params: []string{"symbol", "orderId", "startTime", "endTime", "fromId", "limit"}, mandatory: []string{"symbol"}, handle: (*reqCtx).myTrades},
-		{method: get, path: "/api/v3/rateLimit/order", group: groupSpot, security: secUserData, perm: PermUserData, weight: 40,
-			handle: (*reqCtx).rateLimitOrder},
-
-		// Wallet and co.: each endpoint has its own IP or UID budget.
-		{method: post, path: "/sapi/v1/sub-account/universalTransfer", group: groupSpot, sapi: true, security: secUserData, perm: PermUniversalTransfer, sapiUID: 360,
-			params:    []string{"fromEmail", "toEmail", "fromAccountType", "toAccountType", "clientTranId", "symbol", "asset", "amount"},
-			mandatory: []string{"fromAccountType", "toAccountType", "asset", "amount"}, handle: (*reqCtx).universalTransfer},
-		{method: post, path: "/sapi/v1/capital/withdraw/apply", group: groupSpot, sapi: true, security: secUserData, perm: PermWithdraw, sapiUID: 900,
-			params:    []string{"coin", "withdrawOrderId", "network", "address", "addressTag", "amount", "transactionFeeFlag", "name", "walletType"},
-			mandatory: []string{"coin", "address", "amount"}, handle: (*reqCtx).withdraw},
-		{method: post, path: "/sapi/v2/fiat/withdraw", group: groupSpot, sapi: true, security: secUserData, perm: PermWithdraw, sapiUID: 45000,
-			params:    []string{"currency", "apiPaymentMethod", "amount", "accountInfo", "ext"},
-			mandatory: []string{"currency", "apiPaymentMethod", "amount", "accountInfo"}, handle: (*reqCtx).fiatWithdraw},
-		{method: get, path: "/sapi/v1/account/apiRestrictions", group: groupSpot, sapi: true, security: secUserData, perm: PermUserData, sapiIP: 1,
-			handle: (*reqCtx).apiRestrictions},
-
-		// USDⓈ-M futures.
-		{method: get, path: "/fapi/v1/ping", group: groupFutures, security: secNone, weight: 1, handle: (*reqCtx).ping},
-		{method: get, path: "/fapi/v1/time", group: groupFutures, security: secNone, weight: 1, handle: (*reqCtx).serverTime},
-		{method: post, path: "/fapi/v1/order", group: groupFutures, security: secTrade, perm: PermFutures, weight: 0,
-			params: futOrderParams(), mandatory: []string{"symbol", "side", "type"}, handle: (*reqCtx).futNewOrder},
-		{method: get, path: "/fapi/v1/order", group: groupFutures, security: secUserData, perm: PermFutures, weight: 1,
-			params: []string{"symbol", "orderId", "origClientOrderId"}, mandatory: []string{"symbol"}, handle: (*reqCtx).futGetOrder},
-		{method: del, path: "/fapi/v1/order", group: groupFutures, security: secTrade, perm: PermFutures, weight: 1,
-			params: []string{"symbol", "orderId", "origClientOrderId"}, mandatory: []string{"symbol"}, handle: (*reqCtx).futCancelOrder},
-		{method: post, path: "/fapi/v1/batchOrders", group: groupFutures, security: secTrade, perm: PermFutures, weight: 5,
-			params: []string{"batchOrders"}, mandatory: []string{"batchOrders"}, handle: (*reqCtx).futBatchOrders},
-		{method: post, path: "/fapi/v1/leverage", group: groupFutures, security: secTrade, perm: PermFutures, weight: 1,
-			params: []string{"symbol", "leverage"}, mandatory: []string{"symbol", "leverage"}, handle: (*reqCtx).futLeverage},
-		{method: get, path: "/fapi/v2/account", group: groupFutures, security: secUserData, perm: PermFutures, weight: 5,
-			handle: (*reqCtx).futAccount},
+	list := make([]string, 0, len(e.Params)+4)
+	for _, p := range e.Params {
+		list = append(list, p.Name)
 	}
+	if e.Security.Signed() {
+		list = append(list, extra...)
+		list = append(list, "recvWindow", "timestamp", "signature")
+	}
+	ep.allowedList = list
+	ep.allowed = make(map[string]bool, len(list))
+	for _, p := range list {
+		ep.allowed[p] = true
+	}
+	return ep
 }
 
-// buildRoutes indexes the route table by path and method.
+// buildRoutes indexes every catalogued REST endpoint by path and method.
 func buildRoutes() map[string]map[string]*endpoint {
+	hs := handlers()
 	routes := map[string]map[string]*endpoint{}
-	for _, ep := range endpoints() {
-		ep.name = ep.method + " " + ep.path
-		list := append([]string{}, ep.params...)
-		if ep.security != secNone {
-			list = append(list, "recvWindow", "timestamp", "signature")
+	all := catalog.Default().All()
+	for i := range all {
+		e := &all[i]
+		if e.Family == "ws-api" {
+			continue // WebSocket API methods and handshakes (ws.go)
 		}
-		ep.allowedList = list
-		ep.allowed = make(map[string]bool, len(list))
-		for _, p := range list {
-			ep.allowed[p] = true
-		}
+		ep := newEndpoint(e, hs[e.Key()])
 		if routes[ep.path] == nil {
 			routes[ep.path] = map[string]*endpoint{}
 		}
@@ -142,8 +172,21 @@ func buildRoutes() map[string]map[string]*endpoint {
 // Endpoints lists the API routes the exchange serves, e.g. "GET /api/v3/account".
 func (s *Server) Endpoints() []string {
 	var out []string
-	for _, ep := range endpoints() {
-		out = append(out, ep.method+" "+ep.path)
+	for _, e := range catalog.Default().All() {
+		if e.Family != "ws-api" {
+			out = append(out, e.Method+" "+e.Path)
+		}
 	}
+	return out
+}
+
+// Modelled lists the endpoints answered from modelled state; every other
+// catalogued endpoint answers its documented example.
+func (s *Server) Modelled() []string {
+	var out []string
+	for k := range handlers() {
+		out = append(out, k.String())
+	}
+	slices.Sort(out)
 	return out
 }

@@ -49,3 +49,28 @@ func Example() {
 	// clock within 1m of ours: true
 	// accepts the docs' key: true
 }
+
+// An endpoint without modelled state still runs every check, then answers
+// Binance's documented example, marked by X-MBX-EMULATED.
+func ExampleHeaderEmulated() {
+	ctx := context.Background()
+	srv, err := emulator.New(ctx, emulator.DefaultConfig(), emulator.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	base, err := srv.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp, err := http.Get(base + "/sapi/v1/system/status")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get(emulator.HeaderEmulated))
+	// Output: 200 example
+}

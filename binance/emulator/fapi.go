@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/sim/store"
@@ -140,9 +142,12 @@ func (q *reqCtx) futBatchOrders() (any, *verify.Rejection) {
 		return nil, badRequest(codes.InvalidParameter, fmt.Sprintf(codes.MsgInvalidParamFmt, "batchOrders"),
 			fmt.Sprintf("batchOrders holds %d orders; send 1 to %d", len(items), maxBatchOrders))
 	}
+	// A batch item takes what POST /fapi/v1/order takes.
 	allowed := map[string]bool{}
-	for _, p := range futOrderParams() {
-		allowed[p] = true
+	if e, ok := catalog.Default().Lookup(http.MethodPost, "/fapi/v1/order"); ok {
+		for _, p := range e.Params {
+			allowed[p.Name] = true
+		}
 	}
 	out := make([]any, 0, len(items))
 	for _, it := range items {

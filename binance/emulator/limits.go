@@ -61,13 +61,18 @@ type orderState struct {
 	short, long window // spot: 10s and 1d; futures: 10s and 1m
 }
 
-// group is a rate-limit domain: "api" (spot /api and /sapi) or "fapi".
+// group is a rate-limit domain: "api" (spot /api and /sapi), "fapi" or
+// "dapi" (each futures host has its own budgets, with the same limits).
 type group string
 
 const (
 	groupSpot    group = "api"
 	groupFutures group = "fapi"
+	groupCoin    group = "dapi"
 )
+
+// futures reports whether g is a futures host (USDⓈ-M or COIN-M).
+func (g group) futures() bool { return g == groupFutures || g == groupCoin }
 
 type limitKind uint8
 
@@ -160,9 +165,9 @@ func newLimiter(l Limits) *limiter {
 func (l *limiter) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ips = map[group]map[string]*ipState{groupSpot: {}, groupFutures: {}}
+	l.ips = map[group]map[string]*ipState{groupSpot: {}, groupFutures: {}, groupCoin: {}}
 	l.sapi = map[string]*window{}
-	l.orders = map[group]map[string]*orderState{groupSpot: {}, groupFutures: {}}
+	l.orders = map[group]map[string]*orderState{groupSpot: {}, groupFutures: {}, groupCoin: {}}
 }
 
 func (l *limiter) ipState(g group, ip string) *ipState {
@@ -175,7 +180,7 @@ func (l *limiter) ipState(g group, ip string) *ipState {
 }
 
 func (l *limiter) weightLimit(g group) int {
-	if g == groupFutures {
+	if g.futures() {
 		return l.lim.FAPIRequestWeightPerMinute
 	}
 	return l.lim.RequestWeightPerMinute
@@ -300,7 +305,7 @@ func (l *limiter) usedWeight(g group, ip string, now time.Time) int {
 
 // orderIntervals are the two order-count windows of a group and their limits.
 func (l *limiter) orderIntervals(g group) (shortIv time.Duration, shortMax int, longIv time.Duration, longMax int) {
-	if g == groupFutures {
+	if g.futures() {
 		return 10 * time.Second, l.lim.FAPIOrdersPer10s, time.Minute, l.lim.FAPIOrdersPerMinute
 	}
 	return 10 * time.Second, l.lim.OrdersPer10s, 24 * time.Hour, l.lim.OrdersPerDay
@@ -359,7 +364,7 @@ func (l *limiter) orderCounts(g group, account string, now time.Time) (short, lo
 
 // orderHeaders are the X-MBX-ORDER-COUNT-* header names of a group.
 func orderHeaders(g group) (short, long string) {
-	if g == groupFutures {
+	if g.futures() {
 		return "X-MBX-ORDER-COUNT-10S", "X-MBX-ORDER-COUNT-1M"
 	}
 	return "X-MBX-ORDER-COUNT-10S", "X-MBX-ORDER-COUNT-1D"
@@ -426,7 +431,7 @@ func (l *limiter) snapshot(now time.Time) Counters {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := Counters{Weights: []WeightCounter{}, SAPI: []SAPICounter{}, Bans: []Ban{}, Orders: []OrderCounter{}}
-	for _, g := range []group{groupSpot, groupFutures} {
+	for _, g := range []group{groupSpot, groupFutures, groupCoin} {
 		for ip, st := range l.ips[g] {
 			used := st.weight.used(now, time.Minute)
 			wc := WeightCounter{Group: string(g), IP: ip, Used: used, Limit: l.weightLimit(g),

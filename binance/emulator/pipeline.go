@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/internal/httpbody"
@@ -258,9 +259,13 @@ func clipBody(b []byte, already bool) (string, bool) {
 func (s *Server) route(method, path string) (*endpoint, *verify.Rejection) {
 	byMethod := s.routes[path]
 	if byMethod == nil {
-		return nil, rejection(http.StatusNotFound, codes.Unknown,
-			fmt.Sprintf("Unknown endpoint %s %s.", method, path),
-			"no such endpoint on this exchange", "the local exchange serves the endpoints listed in the emulator package documentation")
+		msg := fmt.Sprintf("Unknown endpoint %s %s.", method, path)
+		notes := []string{"the local exchange serves every endpoint of Binance's catalogue (package binance/catalog); GET /mbx/admin/state lists them"}
+		if c := catalog.Default().Closest(path); c != "" {
+			msg = fmt.Sprintf("Unknown endpoint %s %s; did you mean %s?", method, path, c)
+			notes = append([]string{"the closest catalogued path is " + c + " (paths are case-sensitive)"}, notes...)
+		}
+		return nil, rejection(http.StatusNotFound, codes.Unknown, msg, "no such endpoint on Binance", notes...)
 	}
 	if ep := byMethod[method]; ep != nil {
 		return ep, nil
@@ -285,24 +290,26 @@ func (q *reqCtx) admit() *verify.Rejection {
 			account = k.account
 		}
 		var ipUsed, uidUsed int
-		a, ipUsed, uidUsed = s.limits.admitSAPI(q.ipStr, account, ep.path, ep.sapiIP, ep.sapiUID, q.now)
+		w := ep.weigh(q)
+		ipW, uidW := w, 0
+		if ep.uid {
+			ipW, uidW = 0, w
+		}
+		a, ipUsed, uidUsed = s.limits.admitSAPI(q.ipStr, account, ep.path, ipW, uidW, q.now)
 		h := q.w.Header()
 		h.Set(headerSAPIIP, strconv.Itoa(ipUsed))
 		h.Set(headerSAPIUID, strconv.Itoa(uidUsed))
 		if a.kind != limit418 {
-			q.weight = ep.sapiIP + ep.sapiUID
+			q.weight = w
 		}
 	} else {
-		w := ep.weight
-		if ep.weightFn != nil {
-			w = ep.weightFn(q)
-		}
+		w := ep.weigh(q)
 		a = s.limits.admit(ep.group, q.ipStr, w, q.now)
 		if a.kind != limit418 {
 			q.weight = w
 		}
 	}
-	futures := ep.group == groupFutures
+	futures := ep.group.futures()
 	switch a.kind {
 	case limit429:
 		q.w.Header().Set("Retry-After", strconv.Itoa(a.retryAfter))
@@ -315,7 +322,7 @@ func (q *reqCtx) admit() *verify.Rejection {
 			msg = fmt.Sprintf("Too many requests; current limit is %d requests per 5 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.", s.cfg.Limits.RawRequestsPer5m)
 		case ep.sapi:
 			limit = s.cfg.Limits.SAPIIPWeightPerMinute
-			if ep.sapiUID > 0 {
+			if ep.uid {
 				limit = s.cfg.Limits.SAPIUIDWeightPerMinute
 			}
 			msg = fmt.Sprintf(codes.MsgTooMuchWeightFmt, limit, per)
@@ -369,7 +376,7 @@ func (q *reqCtx) timeUnit() *verify.Rejection {
 // rejectKey is -2015; /fapi appends the caller's address as Binance does.
 func (q *reqCtx) rejectKey(verdict string, notes ...string) *verify.Rejection {
 	msg := codes.MsgRejectedKey
-	if q.ep.group == groupFutures {
+	if q.ep.group.futures() {
 		msg = fmt.Sprintf(codes.MsgRejectedKeyIPFmt, q.ipStr)
 	}
 	return rejection(http.StatusUnauthorized, codes.RejectedMBXKey, msg, verdict, notes...)
@@ -380,13 +387,9 @@ func (q *reqCtx) rejectKey(verdict string, notes ...string) *verify.Rejection {
 // (package verify) and then the key's permission.
 func (q *reqCtx) authenticate() *verify.Rejection {
 	ep, s := q.ep, q.s
-	if ep.security == secNone {
-		ps, rej := verify.ParseParams(q.rawQuery, q.body, q.ct)
-		if rej != nil {
-			return rej
-		}
-		q.params = ps.List
-		return nil
+	sec := catalog.Security(ep.security)
+	if !sec.NeedsKey() {
+		return q.parseUnsigned()
 	}
 	if rej := verify.CheckAPIKeyHeader(q.apiKey, q.hasKey); rej != nil {
 		return rej
@@ -400,6 +403,10 @@ func (q *reqCtx) authenticate() *verify.Rejection {
 	if !k.allows(q.ip) {
 		return q.rejectKey(fmt.Sprintf("request from %s, which is outside the key's ip_whitelist %v", q.ipStr, k.cfg.IPWhitelist),
 			"add the client's egress address to the key's ip_whitelist")
+	}
+	if !sec.Signed() {
+		// MARKET_DATA and USER_STREAM: the key, no signature.
+		return q.parseUnsigned()
 	}
 	res, rej := verify.Verify(&verify.Request{
 		Method: q.r.Method, Path: q.r.URL.Path, RawQuery: q.rawQuery, Body: q.body, ContentType: q.ct,
@@ -453,7 +460,58 @@ func (q *reqCtx) checkParams() *verify.Rejection {
 				"leave an optional parameter out instead of sending it empty")
 		}
 	}
+	if ep.checkValues && ep.cat != nil {
+		return q.checkLegal(ep.cat.Params)
+	}
 	return nil
+}
+
+// checkLegal applies the catalogue's enums and numeric ranges: -1100 with
+// the legal range. Modelled handlers check values themselves, with the
+// codes Binance uses for each (-1115, -1116, -1013, ...).
+func (q *reqCtx) checkLegal(ps []catalog.Param) *verify.Rejection {
+	for i := range ps {
+		p := &ps[i]
+		if len(p.Enum) == 0 && p.Min == "" && p.Max == "" {
+			continue
+		}
+		v, ok := q.get(p.Name)
+		if !ok {
+			continue
+		}
+		if rng, ok := p.Legal(v); !ok {
+			return illegal(p.Name, rng)
+		}
+	}
+	return nil
+}
+
+// parseUnsigned reads the parameters of a request without a signature.
+func (q *reqCtx) parseUnsigned() *verify.Rejection {
+	ps, rej := verify.ParseParams(q.rawQuery, q.body, q.ct)
+	if rej != nil {
+		return rej
+	}
+	q.params = ps.List
+	return nil
+}
+
+// weightParam reads a parameter for the weight rules: a WebSocket API
+// request's parsed params, a REST request's raw ones.
+func (q *reqCtx) weightParam(name string) (string, bool) {
+	if q.ep != nil && q.ep.method == WSMethod {
+		return q.get(name)
+	}
+	return q.rawLookup(name)
+}
+
+// rawLookup reads a parameter as sent (query first, then a form body),
+// before the parameters are parsed: weights are charged before that.
+func (q *reqCtx) rawLookup(name string) (string, bool) {
+	if !q.rawHas(name) {
+		return "", false
+	}
+	return q.rawValue(name), true
 }
 
 func quoteAll(ss []string) []string {
@@ -503,7 +561,7 @@ func (q *reqCtx) finish(result any, rej *verify.Rejection, ft *Fault, start time
 		status = ft.Status
 		if status == 0 {
 			status = http.StatusServiceUnavailable
-			if q.ep != nil && q.ep.group == groupFutures {
+			if q.ep != nil && q.ep.group.futures() {
 				status = http.StatusRequestTimeout
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
 )
@@ -59,8 +60,6 @@ const WSAPIPath = "/ws-api/v3"
 const WSMethod = "WS"
 
 const (
-	// wsConnectWeight is what opening a WebSocket API connection costs.
-	wsConnectWeight = 2
 	// wsPingEvery and wsPongWait are Binance's keep-alive: a ping frame
 	// every 20 seconds, disconnected without a pong within a minute.
 	wsPingEvery = 20 * time.Second
@@ -186,8 +185,8 @@ func parseBool(v string) (bool, bool) {
 // wsHandshakeEndpoint is the connection request as the REST pipeline sees
 // it: a spot request of weight 2.
 func wsHandshakeEndpoint() *endpoint {
-	return &endpoint{method: http.MethodGet, path: WSAPIPath, name: http.MethodGet + " " + WSAPIPath,
-		group: groupSpot, security: secNone, weight: wsConnectWeight}
+	e, _ := catalog.Default().Lookup(http.MethodGet, WSAPIPath)
+	return newEndpoint(e, nil)
 }
 
 // serveWSAPI answers GET /ws-api/v3: it charges the connection's weight

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/sign"
@@ -48,64 +49,61 @@ func rest(f func(*reqCtx) (any, *verify.Rejection)) func(*wsConn, *reqCtx) (any,
 	return func(_ *wsConn, q *reqCtx) (any, *verify.Rejection) { return f(q) }
 }
 
-// bySymbol weighs a method by whether it names one symbol.
-func bySymbol(with, without int) func(q *reqCtx) int {
-	return func(q *reqCtx) int {
-		if q.has("symbol") {
-			return with
-		}
-		return without
+// wsHandler answers one WebSocket API method that passed every check.
+type wsHandler func(c *wsConn, q *reqCtx) (any, *verify.Rejection)
+
+// wsHandlers attaches modelled behaviour to the catalogue's WebSocket API
+// methods by name; every other catalogued method answers its documented
+// example. Weights, security, permissions and parameters are the
+// catalogue's (package binance/catalog).
+func wsHandlers() map[string]wsHandler {
+	return map[string]wsHandler{
+		"ping":          rest((*reqCtx).ping),
+		"time":          rest((*reqCtx).serverTime),
+		"session.logon": (*wsConn).logon,
+		"session.status": func(c *wsConn, q *reqCtx) (any, *verify.Rejection) {
+			return c.status(q.now), nil
+		},
+		"session.logout": func(c *wsConn, q *reqCtx) (any, *verify.Rejection) {
+			c.session = nil
+			return c.status(q.now), nil
+		},
+		"exchangeInfo":              rest((*reqCtx).exchangeInfo),
+		"ticker.price":              rest((*reqCtx).tickerPrice),
+		"account.rateLimits.orders": rest((*reqCtx).rateLimitOrder),
+		"account.status":            rest((*reqCtx).account),
+		"order.place":               rest((*reqCtx).newOrder),
+		"order.status":              rest((*reqCtx).getOrder),
+		"order.cancel":              rest((*reqCtx).cancelOrder),
+		"openOrders.status":         rest((*reqCtx).openOrders),
 	}
 }
 
-// buildWSMethods is the method table, with Binance's documented weights.
-// Successful order placement and cancellation cost nothing since
-// 2026-04-02, as on REST.
+// buildWSMethods is the method table: every WebSocket API method of the
+// catalogue.
 func buildWSMethods() map[string]*wsMethod {
-	list := []*wsMethod{
-		{name: "ping", ep: &endpoint{security: secNone, weight: 1}, handle: rest((*reqCtx).ping)},
-		{name: "time", ep: &endpoint{security: secNone, weight: 1}, handle: rest((*reqCtx).serverTime)},
-		{name: "session.logon", ep: &endpoint{security: secUserData, weight: 2}, logon: true, handle: (*wsConn).logon},
-		{name: "session.status", ep: &endpoint{security: secNone, weight: 2}, handle: func(c *wsConn, q *reqCtx) (any, *verify.Rejection) {
-			return c.status(q.now), nil
-		}},
-		{name: "session.logout", ep: &endpoint{security: secNone, weight: 2}, handle: func(c *wsConn, q *reqCtx) (any, *verify.Rejection) {
-			c.session = nil
-			return c.status(q.now), nil
-		}},
-		{name: "exchangeInfo", ep: &endpoint{security: secNone, weight: 20,
-			params: []string{"symbol", "symbols", "permissions", "showPermissionSets", "symbolStatus"}}, handle: rest((*reqCtx).exchangeInfo)},
-		{name: "ticker.price", ep: &endpoint{security: secNone, weightFn: bySymbol(2, 4),
-			params: []string{"symbol", "symbols", "symbolStatus"}}, handle: rest((*reqCtx).tickerPrice)},
-		{name: "account.rateLimits.orders", ep: &endpoint{security: secUserData, perm: PermUserData, weight: 40},
-			handle: rest((*reqCtx).rateLimitOrder)},
-		{name: "account.status", ep: &endpoint{security: secUserData, perm: PermUserData, weight: 20,
-			params: []string{"omitZeroBalances"}}, handle: rest((*reqCtx).account)},
-		{name: "order.place", orders: true, ep: &endpoint{security: secTrade, perm: PermTrade, weight: 1, freeOnSuccess: true,
-			params: spotOrderParams(), mandatory: []string{"symbol", "side", "type"}}, handle: rest((*reqCtx).newOrder)},
-		{name: "order.status", ep: &endpoint{security: secUserData, perm: PermUserData, weight: 4,
-			params: []string{"symbol", "orderId", "origClientOrderId"}, mandatory: []string{"symbol"}}, handle: rest((*reqCtx).getOrder)},
-		{name: "order.cancel", ep: &endpoint{security: secTrade, perm: PermTrade, weight: 1, freeOnSuccess: true,
-			params:    []string{"symbol", "orderId", "origClientOrderId", "newClientOrderId", "cancelRestrictions"},
-			mandatory: []string{"symbol"}}, handle: rest((*reqCtx).cancelOrder)},
-		{name: "openOrders.status", ep: &endpoint{security: secUserData, perm: PermUserData,
-			weightFn: bySymbol(6, 80),
-			params:   []string{"symbol"}}, handle: rest((*reqCtx).openOrders)},
-	}
-	out := make(map[string]*wsMethod, len(list))
-	for _, m := range list {
-		ep := m.ep
+	hs := wsHandlers()
+	out := map[string]*wsMethod{}
+	all := catalog.Default().All()
+	for i := range all {
+		e := &all[i]
+		if e.Method != catalog.WS {
+			continue
+		}
+		m := &wsMethod{name: e.Path, logon: e.Path == "session.logon", orders: e.Orders > 0}
+		var h handlerFunc
+		if mh := hs[e.Path]; mh != nil {
+			m.handle = mh
+			h = func(*reqCtx) (any, *verify.Rejection) { return nil, nil } // not used: m.handle answers
+		}
+		ep := newEndpoint(e, h, "apiKey")
+		if mh := hs[e.Path]; mh == nil {
+			m.handle = rest(ep.handle)
+		}
 		ep.method, ep.path, ep.name, ep.group = WSMethod, WSAPIPath, WSMethod+" "+m.name, groupSpot
-		names := append([]string{}, ep.params...)
-		if ep.security != secNone {
-			names = append(names, "apiKey", "signature", "timestamp", "recvWindow")
-		}
-		names = append(names, "returnRateLimits")
-		ep.allowedList = names
-		ep.allowed = make(map[string]bool, len(names))
-		for _, n := range names {
-			ep.allowed[n] = true
-		}
+		ep.allowedList = append(ep.allowedList, "returnRateLimits")
+		ep.allowed["returnRateLimits"] = true
+		m.ep = ep
 		out[m.name] = m
 	}
 	return out

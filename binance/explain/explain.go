@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/creds"
@@ -179,7 +180,7 @@ func Explain(ctx context.Context, in Input) (*Report, error) {
 	}
 	signatureOK := hdrRej == nil && (rej == nil || rej.Code == codes.InvalidTimestamp)
 	if signatureOK || in.Code == int(codes.RejectedMBXKey) {
-		out.KeyChecks = KeyChecks(req.Host, req.Path, in.Env, in.Code)
+		out.KeyChecks = KeyChecks(req.Host, req.Method, req.Path, in.Env, in.Code)
 	}
 	if in.Code != 0 && out.Accepted {
 		out.Notes = append(out.Notes, fmt.Sprintf("The exchange answered %d, but mbx finds the request valid with this key and clock: the cause is outside the signature (see the checks below), or the exchange saw a different request or key.", in.Code))
@@ -240,9 +241,9 @@ func EnvName(e string) string {
 }
 
 // KeyChecks lists what to check for a -2015 on a request to host and
-// path with a key made in keyEnv: mbx cannot see Binance's key database,
+// method and path with a key made in keyEnv: mbx cannot see Binance's key database,
 // so it says where to look, first what the request itself hints.
-func KeyChecks(host, path, keyEnv string, code int) []string {
+func KeyChecks(host, method, path, keyEnv string, code int) []string {
 	var out []string
 	he := HostEnv(host)
 	switch {
@@ -258,7 +259,7 @@ func KeyChecks(host, path, keyEnv string, code int) []string {
 	}
 	out = append(out,
 		"IP whitelist: if the key is restricted to trusted IPs, the public (egress) IP of the machine that sent the request must be on the list; cloud hosts, containers, VPNs and IPv6 change it. Binance's futures API names the IP it saw in the -2015 message.",
-		"Permission: "+PermissionFor(path),
+		"Permission: "+PermissionFor(method, path),
 		"The key was not deleted, expired or re-created (re-creating gives a new API key and secret), and the X-MBX-APIKEY header holds the API key, not the secret.")
 	if code == int(codes.RejectedMBXKey) {
 		out = append(out, "mbx doctor with this key checks it against the exchange directly, including /sapi/v1/account/apiRestrictions (which lists the key's IP restriction and permissions) where the exchange has it.")
@@ -266,21 +267,25 @@ func KeyChecks(host, path, keyEnv string, code int) []string {
 	return out
 }
 
-// PermissionFor names the key permission an endpoint needs.
-func PermissionFor(path string) string {
-	switch {
-	case strings.HasPrefix(path, "/fapi/"), strings.HasPrefix(path, "/dapi/"):
-		return "futures endpoints need \"Enable Futures\" on the key (and a futures account opened)."
-	case strings.HasPrefix(path, "/eapi/"):
-		return "options endpoints need \"Enable European Options\" on the key."
-	case strings.Contains(path, "/capital/withdraw") || strings.Contains(path, "/fiat/withdraw"):
-		return "withdrawals need \"Enable Withdrawals\", which Binance allows only with an IP restriction."
-	case strings.HasPrefix(path, "/sapi/v1/margin"), strings.HasPrefix(path, "/papi/"):
-		return "margin endpoints need \"Enable Spot & Margin Trading\" (and margin enabled on the account)."
-	case strings.HasPrefix(path, "/sapi/"):
-		return "wallet endpoints (/sapi) need the permission named in their docs (e.g. \"Permits Universal Transfer\"); reading works with \"Enable Reading\"."
-	case strings.HasPrefix(path, "/api/v3/order"), strings.HasPrefix(path, "/api/v3/orderList"), strings.HasPrefix(path, "/api/v3/sor"), strings.HasPrefix(path, "/api/v3/openOrders"):
-		return "placing or cancelling orders needs \"Enable Spot & Margin Trading\" on the key."
+// PermissionFor names the key permission an endpoint needs, from Binance's
+// catalogue (package binance/catalog).
+func PermissionFor(method, path string) string {
+	e, ok := catalog.Default().Lookup(strings.ToUpper(method), path)
+	if !ok {
+		if c := catalog.Default().Closest(path); c != "" && c != path {
+			return fmt.Sprintf("%s %s is not a Binance endpoint (did you mean %s?); each endpoint needs the permission its docs name, reading needs %s.", method, path, c, catalog.PermissionText(catalog.PermUserData))
+		}
+		return fmt.Sprintf("the endpoint %s needs the permission its docs name; reading needs %s.", path, catalog.PermissionText(catalog.PermUserData))
 	}
-	return "the endpoint " + path + " needs the permission its docs name; reading needs \"Enable Reading\"."
+	if e.Permission == "" {
+		return fmt.Sprintf("%s %s (%s) needs no key permission.", method, path, e.Security)
+	}
+	note := ""
+	switch e.Permission {
+	case catalog.PermWithdraw:
+		note = " Binance allows withdrawals only for keys with an IP restriction."
+	case catalog.PermFutures:
+		note = " The account needs a futures account opened."
+	}
+	return fmt.Sprintf("%s %s (%s) needs %s on the key.%s", method, path, e.Security, catalog.PermissionText(e.Permission), note)
 }

@@ -105,13 +105,14 @@ func TestHostEnv(t *testing.T) {
 }
 
 func TestKeyChecks(t *testing.T) {
-	for _, tt := range []struct{ host, path, env, want string }{
-		{"api.binance.com", "/fapi/v1/order", "testnet", "Environment mismatch"},
-		{"testnet.binance.vision", "/api/v3/order", "", "testnet keys are created"},
-		{"api.binance.com", "/sapi/v1/capital/withdraw/apply", "", "Enable Withdrawals"},
-		{"h", "/fapi/v1/order", "", "Enable Futures"},
+	for _, tt := range []struct{ host, method, path, env, want string }{
+		{"api.binance.com", "POST", "/fapi/v1/order", "testnet", "Environment mismatch"},
+		{"testnet.binance.vision", "POST", "/api/v3/order", "", "testnet keys are created"},
+		{"api.binance.com", "POST", "/sapi/v1/capital/withdraw/apply", "", "Withdraw"},
+		{"h", "POST", "/fapi/v1/order", "", "Futures"},
+		{"h", "GET", "/api/v3/accuont", "", "did you mean /api/v3/account"},
 	} {
-		if got := strings.Join(explain.KeyChecks(tt.host, tt.path, tt.env, -2015), "\n"); !strings.Contains(got, tt.want) {
+		if got := strings.Join(explain.KeyChecks(tt.host, tt.method, tt.path, tt.env, -2015), "\n"); !strings.Contains(got, tt.want) {
 			t.Errorf("KeyChecks(%s %s %s) lacks %q:\n%s", tt.host, tt.path, tt.env, tt.want, got)
 		}
 	}

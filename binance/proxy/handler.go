@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/internal/httpbody"
@@ -476,7 +476,7 @@ func (c *call) forward(cost ratelimit.Cost) {
 			c.local(http.StatusServiceUnavailable, codes.Timeout, codes.MsgTimeout,
 				&verify.Explanation{Verdict: fmt.Sprintf("mbx proxy got no response headers from %s within %v (Options.UpstreamTimeout, mbx proxy --upstream-timeout)", p.upBase, p.upWait),
 					Code: int(codes.Timeout), Notes: []string{"The request may or may not have been executed: query an order before sending it again."}},
-				emulator.VerdictFault)
+				inspector.VerdictFault)
 			return
 		}
 		p.failed.Add(1)
@@ -585,6 +585,9 @@ func (c *call) why() string {
 	case !c.hasKey:
 		return "no X-MBX-APIKEY header"
 	case c.entry.Security != "SIGNED":
+		if e, ok := catalog.Default().Lookup(c.r.Method, c.r.URL.Path); ok && e.Security.Signed() {
+			return fmt.Sprintf("no signature, although Binance's catalogue lists %s %s as %s, a SIGNED type: expect the exchange to reject it", c.r.Method, c.r.URL.Path, e.Security)
+		}
 		return "no signature"
 	}
 	return "an API key mbx proxy was not given"

@@ -23,8 +23,10 @@
 //     record of recent requests.
 //
 // Requests with an unknown API key, or without a signature, are forwarded
-// unverified: the proxy cannot know an endpoint's security type, and only
-// the exchange knows keys it was not given.
+// unverified (only the exchange knows keys it was not given); the record
+// says when Binance's catalogue (package binance/catalog) lists the
+// endpoint as SIGNED. Weights come from the same catalogue, through the
+// governor.
 package proxy
 
 import (
@@ -236,7 +238,7 @@ func New(opt Options) (*Proxy, error) {
 	if backend == nil {
 		backend = ratelimit.NewMemory()
 	}
-	p.gov = ratelimit.NewGovernor(backend, ratelimit.Options{Limits: opt.Limits, Now: p.serverNow, Logger: p.log})
+	p.gov = ratelimit.NewGovernor(backend, ratelimit.Options{Limits: opt.Limits, Now: p.serverNow, Logger: p.log, Weights: binance.DefaultWeights()})
 	p.insp = inspector.New(p, inspector.Options{AllowRemote: opt.InspectorAllowRemote})
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil

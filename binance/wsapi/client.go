@@ -136,7 +136,7 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 		c.hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	if c.gov == nil {
-		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log})
+		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log, Weights: binance.DefaultWeights()})
 	}
 	if c.ck == nil {
 		c.ck = clock.New(clock.SourceFunc(c.Time), clock.Options{Logger: c.log})
@@ -321,14 +321,6 @@ func (c *Client) noteBlock(until time.Time, banned bool) {
 	c.blockBanned = c.blockBanned || banned
 	c.broadcast()
 	c.mu.Unlock()
-}
-
-// connectWeight is what opening a connection costs (spot: 2, USDⓈ-M: 5).
-func connectWeight(family string) int {
-	if family == "fapi" || family == "dapi" {
-		return 5
-	}
-	return 2
 }
 
 // supervise replaces the connection each time it dies, until Close.

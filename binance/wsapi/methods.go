@@ -4,50 +4,62 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
+	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/params"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
 )
 
-// methodCost prices a method as the spot WebSocket API documents it. An
-// unknown method costs ratelimit.DefaultUnknownWeight (over-counting is
+// methodCost prices a method from the catalogue (package binance/catalog).
+// An unknown method costs ratelimit.DefaultUnknownWeight (over-counting is
 // safe: the server's rateLimits counts correct it after each answer).
 func (c *Client) methodCost(method string, p *params.List) ratelimit.Cost {
 	cost := ratelimit.Cost{Host: c.host, Family: c.family, Path: method, Scope: c.scope}
-	switch method {
-	case "ping", "time":
-		cost.Weight = 1
-	case "session.logon", "session.status", "session.logout":
-		cost.Weight = 2
-	case "exchangeInfo", "allOrders", "myTrades":
-		cost.Weight = 20
-	case "account.status":
-		cost.Weight = 20
-	case "account.rateLimits.orders":
-		cost.Weight = 40
-	case "order.place", "sor.order.place", "order.cancelReplace":
-		// 0 on success since 2026-04-02, 1 on failure: count 1.
-		cost.Weight, cost.Orders = 1, 1
-	case "orderList.place.oco", "orderList.place.oto":
-		cost.Weight, cost.Orders = 1, 2
-	case "orderList.place.otoco":
-		cost.Weight, cost.Orders = 1, 3
-	case "order.test", "order.cancel", "openOrders.cancelAll", "orderList.cancel":
-		cost.Weight = 1
-	case "order.status":
-		cost.Weight = 4
-	case "openOrders.status":
-		cost.Weight = 6
-		if !p.Has("symbol") {
-			cost.Weight = 80
-		}
-	default:
+	e, ok := catalog.Default().Lookup(catalog.WS, method)
+	if !ok {
 		cost.Weight = ratelimit.DefaultUnknownWeight
+		return cost
+	}
+	cost.Orders = e.Orders
+	cost.Weight = e.Weight.Base
+	if len(e.Weight.If) > 0 || len(e.Weight.Tiers) > 0 {
+		cost.Weight = e.Weight.Of(func(name string) (string, bool) {
+			if p == nil {
+				return "", false
+			}
+			return p.Get(name)
+		})
 	}
 	return cost
+}
+
+// signedMethod reports whether the catalogue lists a method as SIGNED
+// (timestamp and signature, or a logged-on session); a method it does not
+// list is signed, because an unsigned call to a signed method only earns an
+// error.
+func signedMethod(name string) bool {
+	e, ok := catalog.Default().Lookup(catalog.WS, name)
+	return !ok || e.Security.Signed()
+}
+
+// connectWeight is what opening a connection costs, from the catalogue's
+// handshake entry of the family's WebSocket API path.
+func connectWeight(family string) int {
+	path := "/ws-api/v3"
+	switch family {
+	case "fapi":
+		path = "/ws-fapi/v1"
+	case "dapi":
+		path = "/ws-dapi/v1"
+	}
+	if e, ok := catalog.Default().Lookup(http.MethodGet, path); ok {
+		return e.Weight.Base
+	}
+	return ratelimit.DefaultUnknownWeight
 }
 
 // Time returns the server time ("time", weight 1). Without Options.Clock
@@ -56,7 +68,7 @@ func (c *Client) Time(ctx context.Context) (time.Time, error) {
 	var st struct {
 		ServerTime int64 `json:"serverTime"`
 	}
-	if err := c.decode(ctx, "time", nil, false, &st); err != nil {
+	if err := c.decode(ctx, "time", nil, signedMethod("time"), &st); err != nil {
 		return time.Time{}, err
 	}
 	if st.ServerTime <= 0 {
@@ -68,7 +80,7 @@ func (c *Client) Time(ctx context.Context) (time.Time, error) {
 // Ping checks the API answers ("ping", weight 1). It is the API method, not
 // a WebSocket ping frame.
 func (c *Client) Ping(ctx context.Context) error {
-	_, err := c.call(ctx, "ping", &params.List{}, false)
+	_, err := c.call(ctx, "ping", &params.List{}, signedMethod("ping"))
 	return err
 }
 
@@ -95,7 +107,7 @@ func (c *Client) Logon(ctx context.Context) (*Session, error) {
 		return nil, logonKeyError(c.signer.Algorithm())
 	}
 	var s Session
-	if err := c.decode(ctx, "session.logon", nil, true, &s); err != nil {
+	if err := c.decode(ctx, "session.logon", nil, signedMethod("session.logon"), &s); err != nil {
 		return nil, err
 	}
 	c.wantLogon.Store(true)
@@ -111,7 +123,7 @@ func (c *Client) Logon(ctx context.Context) (*Session, error) {
 // SessionStatus reports the connection's authentication ("session.status").
 func (c *Client) SessionStatus(ctx context.Context) (*Session, error) {
 	var s Session
-	if err := c.decode(ctx, "session.status", nil, false, &s); err != nil {
+	if err := c.decode(ctx, "session.status", nil, signedMethod("session.status"), &s); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -123,7 +135,7 @@ func (c *Client) SessionStatus(ctx context.Context) (*Session, error) {
 func (c *Client) Logout(ctx context.Context) (*Session, error) {
 	c.wantLogon.Store(false)
 	var s Session
-	err := c.decode(ctx, "session.logout", nil, false, &s)
+	err := c.decode(ctx, "session.logout", nil, signedMethod("session.logout"), &s)
 	c.mu.Lock()
 	cn := c.cur
 	c.mu.Unlock()

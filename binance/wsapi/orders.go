@@ -17,7 +17,7 @@ func (c *Client) AccountStatus(ctx context.Context) (*binance.Account, error) {
 	var p params.List
 	p.AddString("omitZeroBalances", "true")
 	var a binance.Account
-	if err := c.decode(ctx, "account.status", &p, true, &a); err != nil {
+	if err := c.decode(ctx, "account.status", &p, signedMethod("account.status"), &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
@@ -52,7 +52,7 @@ func (c *Client) PlaceOrder(ctx context.Context, o binance.NewOrder) (*binance.O
 		ClientOrderID: o.ClientOrderID, MaxAttempts: c.orders.MaxAttempts, QueryDelay: c.orders.QueryDelay,
 		Backoff: c.orderBackoff, Logger: c.log,
 		Place: func(ctx context.Context) (*binance.Order, error) {
-			r, err := c.call(ctx, "order.place", &l, true)
+			r, err := c.call(ctx, "order.place", &l, signedMethod("order.place"))
 			if err != nil {
 				return nil, err
 			}
@@ -97,7 +97,7 @@ func (c *Client) orderCall(ctx context.Context, method, symbol string, orderID i
 		return nil, fmt.Errorf("wsapi: %s: give an orderId or a client order id", method)
 	}
 	var out binance.Order
-	if err := c.decode(ctx, method, &l, true, &out); err != nil {
+	if err := c.decode(ctx, method, &l, signedMethod(method), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -111,7 +111,7 @@ func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]binance.Order
 		l.AddString("symbol", symbol)
 	}
 	var out []binance.Order
-	if err := c.decode(ctx, "openOrders.status", &l, true, &out); err != nil {
+	if err := c.decode(ctx, "openOrders.status", &l, signedMethod("openOrders.status"), &out); err != nil {
 		return nil, err
 	}
 	return out, nil

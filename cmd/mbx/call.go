@@ -58,20 +58,6 @@ what to fix.`,
 	return cmd
 }
 
-// publicPaths are endpoints with security type NONE; everything else is
-// signed by default, because an unsigned call to a signed endpoint only
-// earns an error.
-func isPublic(path string) bool {
-	for _, suffix := range []string{"/ping", "/time", "/exchangeInfo", "/depth", "/trades", "/historicalTrades", "/aggTrades",
-		"/klines", "/uiKlines", "/avgPrice", "/ticker", "/ticker/24hr", "/ticker/price", "/ticker/bookTicker", "/ticker/tradingDay",
-		"/premiumIndex", "/fundingRate", "/openInterest"} {
-		if strings.HasSuffix(path, suffix) {
-			return true
-		}
-	}
-	return false
-}
-
 // callOutput is the --json shape.
 type callOutput struct {
 	Status    int               `json:"status"`
@@ -107,12 +93,17 @@ func runCall(ctx context.Context, s streams, o callOpts, args []string) error {
 	for _, w := range t.Warnings {
 		fmt.Fprintln(s.err, "warning:", w)
 	}
-	req := &binance.Request{Method: method, Path: path, Security: binance.Signed}
+	// The catalogue decides; an endpoint it does not list is signed,
+	// because an unsigned call to a signed endpoint only earns an error.
+	sec, _ := binance.SecurityOf(method, path)
+	req := &binance.Request{Method: method, Path: path, Security: sec}
 	switch {
-	case o.unsigned || (!o.signed && !o.apiKeyOnly && isPublic(path)):
+	case o.unsigned:
 		req.Security = binance.None
 	case o.apiKeyOnly:
 		req.Security = binance.APIKey
+	case o.signed:
+		req.Security = binance.Signed
 	}
 	if req.Security == binance.Signed && t.Signer == nil {
 		if t.SignerErr != nil {

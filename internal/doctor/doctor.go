@@ -261,14 +261,14 @@ func likelyCauses(t *Target) []string {
 }
 
 func checkSigned(ctx context.Context, t *Target) Result {
-	req := &binance.Request{Method: http.MethodGet, Path: "/api/v3/account", Security: binance.Signed}
+	req := &binance.Request{Method: http.MethodGet, Path: "/api/v3/account", Security: binance.Catalogued}
 	req.Query.AddString("omitZeroBalances", "true")
 	return signedCall(ctx, t, req)
 }
 
 func checkNonASCII(ctx context.Context, t *Target) Result {
 	const sym = "这是测试币456"
-	req := &binance.Request{Method: http.MethodGet, Path: "/api/v3/openOrders", Security: binance.Signed}
+	req := &binance.Request{Method: http.MethodGet, Path: "/api/v3/openOrders", Security: binance.Catalogued}
 	req.Query.AddString("symbol", sym)
 	r := signedCall(ctx, t, req, codes.BadSymbol)
 	if r.Status == Pass {

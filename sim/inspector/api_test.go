@@ -282,3 +282,22 @@ func TestMaskKey(t *testing.T) {
 		}
 	}
 }
+
+func TestExampleAnswersAreMarked(t *testing.T) {
+	entries := append(sampleEntries(), Entry{ID: 4, Method: "GET", Path: "/sapi/v1/capital/config/getall",
+		Endpoint: "GET /sapi/v1/capital/config/getall", Verdict: VerdictAccepted, HTTPStatus: 200,
+		Emulated: "example", Response: `[]`})
+	h := New(&fakeSource{entries: entries}, Options{})
+	var got []Summary
+	if err := json.Unmarshal(do(t, h, http.MethodGet, "/mbx/api/recent").Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		if want := map[uint64]string{4: "example"}[s.ID]; s.Emulated != want {
+			t.Errorf("entry %d emulated %q, want %q", s.ID, s.Emulated, want)
+		}
+	}
+	if page := do(t, h, http.MethodGet, "/mbx/").Body.String(); !strings.Contains(page, "not modelled state") {
+		t.Error("the page does not say an answer is the documented example")
+	}
+}

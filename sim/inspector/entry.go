@@ -56,6 +56,9 @@ type Entry struct {
 	UsedWeight  int           `json:"usedWeight1m"`
 	HTTPStatus  int           `json:"status"`
 	Fault       string        `json:"fault,omitempty"` // kind of the injected fault, if any
+	// Emulated is "example" when the answer is a documented example, not
+	// modelled state (header X-MBX-EMULATED).
+	Emulated string `json:"emulated,omitempty"`
 	Explanation *Explanation  `json:"explanation,omitempty"`
 	ContentType string        `json:"contentType,omitempty"`
 	RawQuery    string        `json:"rawQuery"`

@@ -25,8 +25,9 @@ type Summary struct {
 	UsedWeight int       `json:"usedWeight1m"`
 	Status     int       `json:"status"`
 	Fault      string    `json:"fault,omitempty"`
-	Explained  bool      `json:"explained"`         // an explanation is attached
-	Mistake    string    `json:"mistake,omitempty"` // id of the known mistake, if one matched
+	Emulated   string    `json:"emulated,omitempty"` // "example": the answer is the catalogue's documented example
+	Explained  bool      `json:"explained"`          // an explanation is attached
+	Mistake    string    `json:"mistake,omitempty"`  // id of the known mistake, if one matched
 }
 
 // Detail is GET /mbx/api/entry/<id>: the summary, what was received and
@@ -85,7 +86,7 @@ func summarize(e *Entry) Summary {
 		Method: Visible([]byte(e.Method)), Path: Visible([]byte(e.Path)), Endpoint: e.Endpoint,
 		APIKey: MaskKey(e.APIKey), RemoteIP: e.RemoteIP, Verdict: e.Verdict, Code: e.Code,
 		Msg: strings.ToValidUTF8(e.Msg, "\uFFFD"), Weight: e.Weight, UsedWeight: e.UsedWeight,
-		Status: e.HTTPStatus, Fault: e.Fault, Explained: e.Explanation != nil,
+		Status: e.HTTPStatus, Fault: e.Fault, Emulated: e.Emulated, Explained: e.Explanation != nil,
 	}
 	if x := e.Explanation; x != nil && x.Mistake != nil {
 		s.Mistake = x.Mistake.ID
