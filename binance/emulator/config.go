@@ -53,6 +53,9 @@ type Config struct {
 	Limits  Limits         `yaml:"limits"`
 	Faults  Faults         `yaml:"faults"`
 	Symbols []SymbolConfig `yaml:"symbols"`
+	// CoinM are the COIN-M (/dapi) contracts; empty: DefaultCoinM. USDⓈ-M
+	// (/fapi) lists the Symbols quoted in USDT.
+	CoinM []SymbolConfig `yaml:"coinm_symbols"`
 	// StrictSignatureLast rejects (-1022) a signature that is not the last
 	// pair of its part. Whether Binance does is UNCONFIRMED; default lenient.
 	StrictSignatureLast bool `yaml:"strict_signature_last"`
@@ -211,6 +214,7 @@ type fileConfig struct {
 	Limits              Limits         `yaml:"limits"`
 	Faults              Faults         `yaml:"faults"`
 	Symbols             []SymbolConfig `yaml:"symbols"`
+	CoinM               []SymbolConfig `yaml:"coinm_symbols"`
 	StrictSignatureLast bool           `yaml:"strict_signature_last"`
 	Data                string         `yaml:"data"`
 }
@@ -264,6 +268,7 @@ func ParseConfig(data []byte, dir string) (Config, error) {
 		Limits:              fc.Limits,
 		Faults:              fc.Faults,
 		Symbols:             fc.Symbols,
+		CoinM:               fc.CoinM,
 		StrictSignatureLast: fc.StrictSignatureLast,
 		Data:                fc.Data,
 	}
@@ -347,6 +352,7 @@ type compiled struct {
 	byEmail map[string]string // e-mail -> account
 	symbols []*symbol
 	bySym   map[string]*symbol
+	coinM   []*symbol // COIN-M contracts (/dapi), see exchangeinfo.go
 }
 
 func (c Config) compile() (*compiled, error) {
@@ -384,6 +390,9 @@ func (c Config) compile() (*compiled, error) {
 		}
 		out.bySym[s.name] = s
 		out.symbols = append(out.symbols, s)
+	}
+	if err := out.compileCoinM(c.CoinM); err != nil {
+		return nil, err
 	}
 	l := c.Limits
 	for _, f := range []struct {

@@ -57,7 +57,7 @@ func endpoints() []*endpoint {
 			return without
 		}
 	}
-	return []*endpoint{
+	return append([]*endpoint{
 		// Spot.
 		{method: get, path: "/api/v3/ping", group: groupSpot, security: secNone, weight: 1, handle: (*reqCtx).ping},
 		{method: get, path: "/api/v3/time", group: groupSpot, security: secNone, weight: 1, handle: (*reqCtx).serverTime},
@@ -114,7 +114,7 @@ func endpoints() []*endpoint {
 			params: []string{"symbol", "leverage"}, mandatory: []string{"symbol", "leverage"}, handle: (*reqCtx).futLeverage},
 		{method: get, path: "/fapi/v2/account", group: groupFutures, security: secUserData, perm: PermFutures, weight: 5,
 			handle: (*reqCtx).futAccount},
-	}
+	}, marketEndpoints()...)
 }
 
 // buildRoutes indexes the route table by path and method.

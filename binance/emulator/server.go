@@ -42,6 +42,7 @@ type Options struct {
 type Server struct {
 	cfg     Config
 	comp    *compiled
+	fut     futuresState // margin types and listen keys (futures.go)
 	opt     Options
 	log     *slog.Logger
 	now     func() time.Time
