@@ -261,16 +261,7 @@ func (q *reqCtx) place(g group, o *orderReq) (store.Order, *verify.Rejection) {
 	if o.futures {
 		product = store.ProductFutures
 	}
-	sy := o.sym
-	// The read lock keeps SetPrice from moving the price between reading it
-	// and matching against it.
-	sy.mu.RLock()
-	m := store.Market{Symbol: sy.name, Base: sy.base, Quote: sy.quote, Price: sy.price}
-	ord, err := s.store.PlaceOrder(context.WithoutCancel(q.ctx), acct, m, store.NewOrder{
-		Symbol: sy.name, Side: o.side, Type: o.typ, TimeInForce: o.tif, Quantity: o.qty,
-		QuoteOrderQty: o.quote, Price: o.price, ClientOrderID: o.clientID, Product: product, Now: q.now,
-	})
-	sy.mu.RUnlock()
+	ord, err := s.matchOrder(context.WithoutCancel(q.ctx), acct, o, product, q.now)
 	if err != nil {
 		return store.Order{}, placeError(err, o.futures)
 	}
