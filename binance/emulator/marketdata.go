@@ -18,6 +18,9 @@ import (
 // (/api/v3), USDⓈ-M (/fapi/v1) and COIN-M (/dapi/v1). Weights are Binance's
 // documented ones.
 
+// codeBadInterval is Binance's -1120 BAD_INTERVAL.
+const codeBadInterval codes.Code = -1120
+
 func invalidSymbol(v string) *verify.Rejection {
 	return rejection(http.StatusBadRequest, codes.BadSymbol, codes.MsgInvalidSymbol,
 		fmt.Sprintf("symbol %q is not listed on this market (see its exchangeInfo)", v))
@@ -417,7 +420,7 @@ func (q *reqCtx) klines() (any, *verify.Rejection) {
 	ivName, _ := q.get("interval")
 	iv, err := market.ParseInterval(ivName)
 	if err != nil {
-		return nil, badRequest(codes.InvalidParameter, "Invalid interval.", err.Error())
+		return nil, badRequest(codeBadInterval, "Invalid interval.", err.Error())
 	}
 	most := 1000
 	if productOf(q.ep.path) != prodSpot {

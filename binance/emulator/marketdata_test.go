@@ -1,0 +1,317 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/mbxkit/mbx/binance/emulator/market"
+	"github.com/mbxkit/mbx/params"
+)
+
+// TestMarketDataWeightsAndShapes asks every market-data route once and
+// checks Binance's weight and the answer's shape.
+func TestMarketDataWeightsAndShapes(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	tests := []struct {
+		path   string
+		query  []any
+		weight int
+		check  func(t *testing.T, body []byte)
+	}{
+		{"/api/v3/depth", []any{"symbol", "BTCUSDT", "limit", 5}, 5, func(t *testing.T, b []byte) {
+			var d depthResp
+			decodeJSON(t, b, &d)
+			if len(d.Bids) != 5 || len(d.Asks) != 5 || d.Asks[0][0] != "60000.00000000" || d.Bids[0][0] >= d.Asks[0][0] {
+				t.Errorf("depth %s", b)
+			}
+		}},
+		{"/api/v3/depth", []any{"symbol", "BTCUSDT", "limit", 500}, 25, nil},
+		{"/api/v3/depth", []any{"symbol", "BTCUSDT", "limit", 1000}, 50, nil},
+		{"/api/v3/depth", []any{"symbol", "BTCUSDT", "limit", 5000}, 250, nil},
+		{"/api/v3/trades", []any{"symbol", "ETHUSDT", "limit", 3}, 25, func(t *testing.T, b []byte) {
+			var tr []publicTradeJSON
+			decodeJSON(t, b, &tr)
+			if len(tr) != 3 || tr[2].Price != "3000.00000000" || tr[2].ID != tr[1].ID+1 || tr[2].IsBestMatch == nil {
+				t.Errorf("trades %s", b)
+			}
+		}},
+		{"/api/v3/aggTrades", []any{"symbol", "BTCUSDT", "limit", 2}, 4, func(t *testing.T, b []byte) {
+			if !strings.Contains(string(b), `"M":true`) || strings.Count(string(b), `"a":`) != 2 {
+				t.Errorf("aggTrades %s", b)
+			}
+		}},
+		{"/api/v3/klines", []any{"symbol", "BTCUSDT", "interval", "1h", "limit", 3}, 2, func(t *testing.T, b []byte) {
+			var ks [][]any
+			decodeJSON(t, b, &ks)
+			if len(ks) != 3 || len(ks[0]) != 12 || ks[2][4] != "60000.00000000" {
+				t.Errorf("klines %s", b)
+			}
+		}},
+		{"/api/v3/uiKlines", []any{"symbol", "LTCBTC", "interval", "1M", "limit", 2}, 2, nil},
+		{"/api/v3/ticker/24hr", []any{"symbol", "BTCUSDT"}, 2, func(t *testing.T, b []byte) {
+			var m map[string]any
+			decodeJSON(t, b, &m)
+			if m["lastPrice"] != "60000.00000000" || m["askPrice"] != "60000.00000000" || m["count"].(float64) < 86000 {
+				t.Errorf("24hr %s", b)
+			}
+		}},
+		{"/api/v3/ticker/24hr", nil, 80, func(t *testing.T, b []byte) {
+			var l []map[string]any
+			decodeJSON(t, b, &l)
+			if len(l) != len(DefaultSymbols()) {
+				t.Errorf("24hr for all: %d tickers", len(l))
+			}
+		}},
+		{"/api/v3/ticker/24hr", []any{"symbols", `["BTCUSDT","ETHUSDT"]`, "type", "MINI"}, 2, func(t *testing.T, b []byte) {
+			if strings.Contains(string(b), "priceChange") || strings.Count(string(b), `"symbol"`) != 2 {
+				t.Errorf("MINI tickers %s", b)
+			}
+		}},
+		{"/api/v3/ticker", []any{"symbols", `["BTCUSDT","ETHUSDT"]`, "windowSize", "15m"}, 8, nil},
+		{"/api/v3/ticker/tradingDay", []any{"symbol", "BNBUSDT"}, 4, nil},
+		{"/api/v3/ticker/bookTicker", []any{"symbol", "BTCUSDT"}, 2, nil},
+		{"/api/v3/ticker/bookTicker", nil, 4, nil},
+		{"/api/v3/avgPrice", []any{"symbol", "BTCUSDT"}, 2, func(t *testing.T, b []byte) {
+			if !strings.Contains(string(b), `"mins":5`) {
+				t.Errorf("avgPrice %s", b)
+			}
+		}},
+		{"/fapi/v1/exchangeInfo", nil, 1, func(t *testing.T, b []byte) {
+			if !strings.Contains(string(b), `"symbol":"BTCUSDT","contractType":"PERPETUAL"`) && !strings.Contains(string(b), `"contractType":"PERPETUAL"`) || strings.Contains(string(b), "LTCBTC") {
+				t.Errorf("fapi exchangeInfo %.300s", b)
+			}
+		}},
+		{"/dapi/v1/exchangeInfo", nil, 1, func(t *testing.T, b []byte) {
+			if !strings.Contains(string(b), `"BTCUSD_PERP"`) || !strings.Contains(string(b), `"contractSize":100`) {
+				t.Errorf("dapi exchangeInfo %.300s", b)
+			}
+		}},
+		{"/fapi/v1/depth", []any{"symbol", "BTCUSDT", "limit", 5}, 2, func(t *testing.T, b []byte) {
+			if !strings.Contains(string(b), `"asks":[["60000.00",`) {
+				t.Errorf("fapi depth %s", b)
+			}
+		}},
+		{"/fapi/v1/depth", []any{"symbol", "BTCUSDT"}, 10, nil},
+		{"/fapi/v1/klines", []any{"symbol", "BTCUSDT", "interval", "1m", "limit", 99}, 1, nil},
+		{"/fapi/v1/klines", []any{"symbol", "BTCUSDT", "interval", "1m", "limit", 1500}, 10, nil},
+		{"/fapi/v1/ticker/24hr", nil, 40, nil},
+		{"/fapi/v1/ticker/price", []any{"symbol", "BTCUSDT"}, 1, nil},
+		{"/fapi/v1/premiumIndex", []any{"symbol", "BTCUSDT"}, 1, nil},
+		{"/dapi/v1/depth", []any{"symbol", "BTCUSD_PERP", "limit", 10}, 2, func(t *testing.T, b []byte) {
+			if !strings.Contains(string(b), `"asks":[["60000.0","`) {
+				t.Errorf("dapi depth %s", b)
+			}
+		}},
+		{"/dapi/v1/klines", []any{"symbol", "BTCUSD_PERP", "interval", "1d", "limit", 5}, 1, nil},
+		{"/dapi/v1/ticker/24hr", []any{"symbol", "BTCUSD_PERP"}, 1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.path, tt.query), func(t *testing.T) {
+			a := e.get(tt.path, kv(t, tt.query...))
+			wantOK(t, a)
+			if w := lastEntry(e).Weight; w != tt.weight {
+				t.Errorf("weight %d, want %d", w, tt.weight)
+			}
+			if tt.check != nil {
+				tt.check(t, a.Body)
+			}
+		})
+	}
+}
+
+func decodeJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+}
+
+func TestMarketDataRejects(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	tests := []struct {
+		path         string
+		query        []any
+		status, code int
+	}{
+		{"/api/v3/klines", []any{"symbol", "BTCUSDT", "interval", "2m"}, 400, -1120},
+		{"/api/v3/klines", []any{"symbol", "BTCUSDT"}, 400, -1102},
+		{"/api/v3/depth", []any{"symbol", "BTCUSDT", "limit", 5001}, 400, -1100},
+		{"/api/v3/depth", []any{"symbol", "NOPE"}, 400, -1121},
+		{"/fapi/v1/depth", []any{"symbol", "LTCBTC"}, 400, -1121},
+		{"/fapi/v1/depth", []any{"symbol", "BTCUSDT", "limit", 7}, 400, -1130},
+		{"/dapi/v1/klines", []any{"symbol", "BTCUSDT", "interval", "1m"}, 400, -1121},
+		{"/api/v3/ticker", []any{"symbol", "BTCUSDT", "windowSize", "8d"}, 400, -1130},
+		{"/api/v3/ticker", nil, 400, -1102},
+		{"/api/v3/ticker/24hr", []any{"symbol", "BTCUSDT", "type", "HALF"}, 400, -1100},
+		{"/api/v3/aggTrades", []any{"symbol", "BTCUSDT", "fromId", 1, "startTime", 1}, 400, -1128},
+	}
+	for _, tt := range tests {
+		a := e.get(tt.path, kv(t, tt.query...))
+		wantCode(t, a, tt.status, tt.code, "")
+	}
+}
+
+// TestKlinesEveryIntervalHTTP asks klines and uiKlines of every interval.
+func TestKlinesEveryIntervalHTTP(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	for _, iv := range market.IntervalNames() {
+		for _, path := range []string{"/api/v3/klines", "/api/v3/uiKlines", "/fapi/v1/klines", "/dapi/v1/klines"} {
+			sym := "BTCUSDT"
+			if strings.HasPrefix(path, "/dapi") {
+				sym = "BTCUSD_PERP"
+			}
+			a := e.get(path, kv(t, "symbol", sym, "interval", iv, "limit", 2))
+			wantOK(t, a)
+			var ks [][]any
+			decodeJSON(t, a.Body, &ks)
+			if len(ks) != 2 || ks[0][6].(float64)+1 != ks[1][0].(float64) {
+				t.Errorf("%s %s: %s", path, iv, a.Body)
+			}
+		}
+	}
+}
+
+// TestTakerFillsAgainstBook: a MARKET order larger than the best level
+// fills across levels, each with its trade; a crossing LIMIT GTC rests the
+// rest as PARTIALLY_FILLED; LIMIT_MAKER that would take is -2010.
+func TestTakerFillsAgainstBook(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	order := func(pairs ...any) answer {
+		t.Helper()
+		return e.signed(k, "POST", "/api/v3/order", params.List{}, kv(t, pairs...))
+	}
+	book := e.get("/api/v3/depth", kv(t, "symbol", "BTCUSDT", "limit", 5))
+	var d depthResp
+	decodeJSON(t, book.Body, &d)
+
+	a := order("symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.1")
+	wantOK(t, a)
+	var full spotFull
+	a.json(t, &full)
+	if full.Status != "FILLED" || full.ExecutedQty != "0.10000000" || len(full.Fills) < 2 {
+		t.Fatalf("market buy %s", a.Body)
+	}
+	sum := decimal.Zero
+	for i, f := range full.Fills {
+		sum = sum.Add(decimal.RequireFromString(f.Price).Mul(decimal.RequireFromString(f.Qty)))
+		if i < len(d.Asks) && f.Price != d.Asks[i][0] || f.TradeID == 0 || f.CommissionAsset != "BTC" {
+			t.Errorf("fill %d %+v, book level %v", i, f, d.Asks[i])
+		}
+	}
+	if full.CummulativeQuoteQty != f8(sum) {
+		t.Errorf("cummulativeQuoteQty %s, fills sum to %s", full.CummulativeQuoteQty, sum)
+	}
+	if free, _ := balanceOf(t, e, k, "USDT"); free != f8(decimal.NewFromInt(10000).Sub(sum)) {
+		t.Errorf("USDT free %s after paying %s", free, sum)
+	}
+
+	// A LIMIT buy at the second ask level takes two levels and rests.
+	lim := d.Asks[1][0]
+	want := decimal.RequireFromString(d.Asks[0][1]).Add(decimal.RequireFromString(d.Asks[1][1]))
+	a = order("symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", want.Add(decimal.RequireFromString("0.01")).String(), "price", lim)
+	wantOK(t, a)
+	a.json(t, &full)
+	if full.Status != "PARTIALLY_FILLED" || full.ExecutedQty != f8(want) || len(full.Fills) != 2 {
+		t.Fatalf("crossing limit %s (want %s executed)", a.Body, want)
+	}
+	a = order("symbol", "BTCUSDT", "side", "SELL", "type", "LIMIT_MAKER", "quantity", "0.001", "price", d.Bids[0][0])
+	wantCode(t, a, 400, -2010, "Order would immediately match and take.")
+	a = order("symbol", "BTCUSDT", "side", "SELL", "type", "LIMIT", "timeInForce", "FOK", "quantity", "500", "price", d.Bids[0][0])
+	wantCode(t, a, 400, -2010, "")
+}
+
+// TestFuturesPositionFromTrades: a futures buy then a sell at a higher
+// price realise the difference in the wallet; positionRisk and account
+// agree.
+func TestFuturesPositionFromTrades(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	fut := func(pairs ...any) {
+		t.Helper()
+		wantOK(t, e.signed(k, "POST", "/fapi/v1/order", params.List{}, kv(t, pairs...)))
+	}
+	fut("symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.01")
+	a := e.signed(k, "GET", "/fapi/v2/positionRisk", kv(t, "symbol", "BTCUSDT"), params.List{})
+	wantOK(t, a)
+	var pr []map[string]any
+	a.json(t, &pr)
+	if len(pr) != 1 || pr[0]["positionAmt"] != "0.01" || pr[0]["entryPrice"] != "60000.00" {
+		t.Fatalf("positionRisk %s", a.Body)
+	}
+	wantOK(t, e.admin("POST", "/price", `{"symbol":"BTCUSDT","price":"61000"}`))
+	// Unrealised: (61000 - 60000) × 0.01 = 10.
+	a = e.signed(k, "GET", "/fapi/v3/account", params.List{}, params.List{})
+	wantOK(t, a)
+	var acct futAccountResp
+	a.json(t, &acct)
+	if acct.TotalUnrealizedProfit != "10.00000000" || acct.TotalWalletBalance != "10000.00000000" {
+		t.Fatalf("account %.400s", a.Body)
+	}
+	// Selling at the best bid (one level under 61000) realises the rest.
+	fut("symbol", "BTCUSDT", "side", "SELL", "type", "MARKET", "quantity", "0.01")
+	a = e.signed(k, "GET", "/fapi/v2/balance", params.List{}, params.List{})
+	wantOK(t, a)
+	var bal []map[string]any
+	a.json(t, &bal)
+	bids := e.get("/fapi/v1/depth", kv(t, "symbol", "BTCUSDT", "limit", 5))
+	var d depthResp
+	decodeJSON(t, bids.Body, &d)
+	pnl := decimal.RequireFromString(d.Bids[0][0]).Sub(decimal.NewFromInt(60000)).Mul(decimal.RequireFromString("0.01"))
+	if len(bal) != 1 || bal[0]["balance"] != decimal.NewFromInt(10000).Add(pnl).StringFixed(8) {
+		t.Fatalf("balance %s, want 10000 + %s", a.Body, pnl)
+	}
+	a = e.signed(k, "GET", "/fapi/v1/userTrades", kv(t, "symbol", "BTCUSDT"), params.List{})
+	wantOK(t, a)
+	if !strings.Contains(string(a.Body), `"realizedPnl":"`+pnl.StringFixed(8)+`"`) {
+		t.Errorf("userTrades %s: no realizedPnl %s", a.Body, pnl)
+	}
+}
+
+func TestFuturesSettingsAndListenKey(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	wantOK(t, e.signed(k, "POST", "/fapi/v1/marginType", params.List{}, kv(t, "symbol", "BTCUSDT", "marginType", "ISOLATED")))
+	wantCode(t, e.signed(k, "POST", "/fapi/v1/marginType", params.List{}, kv(t, "symbol", "BTCUSDT", "marginType", "ISOLATED")), 400, -4046, "No need to change margin type.")
+	a := e.raw("POST", "/fapi/v1/listenKey", "", "", "", k.apiKey)
+	wantOK(t, a)
+	var lk listenKeyResp
+	a.json(t, &lk)
+	if len(lk.ListenKey) != 64 {
+		t.Fatalf("listenKey %s", a.Body)
+	}
+	wantOK(t, e.raw("PUT", "/fapi/v1/listenKey", "", "", "", k.apiKey))
+	wantOK(t, e.raw("DELETE", "/fapi/v1/listenKey", "listenKey="+lk.ListenKey, "", "", k.apiKey))
+	wantCode(t, e.raw("PUT", "/fapi/v1/listenKey", "", "", "", k.apiKey), 400, -1125, "This listenKey does not exist.")
+	wantCode(t, e.raw("POST", "/fapi/v1/listenKey", "", "", "", ""), 401, -2014, "")
+}
+
+func TestCapitalConfigAgreesWithAccount(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	a := e.signed(k, "GET", "/sapi/v1/capital/config/getall", params.List{}, params.List{})
+	wantOK(t, a)
+	var coins []coinJSON
+	a.json(t, &coins)
+	byCoin := map[string]coinJSON{}
+	for _, c := range coins {
+		byCoin[c.Coin] = c
+	}
+	free, locked := balanceOf(t, e, k, "USDT")
+	if c := byCoin["USDT"]; c.Free != free || c.Locked != locked || len(c.NetworkList) == 0 {
+		t.Errorf("USDT coin %+v, account says %s/%s", c, free, locked)
+	}
+	if _, ok := byCoin["LTC"]; !ok {
+		t.Error("LTC (a listed base asset) missing")
+	}
+	a = e.signed(k, "GET", "/sapi/v1/margin/allPairs", params.List{}, params.List{})
+	wantOK(t, a)
+	if !strings.Contains(string(a.Body), `"symbol":"BTCUSDT"`) || strings.Contains(string(a.Body), "币安人生") {
+		t.Errorf("margin pairs %s", a.Body)
+	}
+	wantOK(t, e.signed(k, "GET", "/sapi/v1/margin/isolated/allPairs", params.List{}, params.List{}))
+}
