@@ -315,3 +315,88 @@ func TestCapitalConfigAgreesWithAccount(t *testing.T) {
 	}
 	wantOK(t, e.signed(k, "GET", "/sapi/v1/margin/isolated/allPairs", params.List{}, params.List{}))
 }
+
+// TestStopOrders: each stop type rests unworking, answers stopPrice, and
+// starts when the price reaches it; one the price already reached is
+// -2010.
+func TestStopOrders(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	order := func(pairs ...any) answer {
+		t.Helper()
+		return e.signed(k, "POST", "/api/v3/order", params.List{}, kv(t, pairs...))
+	}
+	get := func(id int64) spotOrderJSON {
+		t.Helper()
+		a := e.signed(k, "GET", "/api/v3/order", kv(t, "symbol", "BTCUSDT", "orderId", id), params.List{})
+		wantOK(t, a)
+		var o spotOrderJSON
+		a.json(t, &o)
+		return o
+	}
+	place := func(pairs ...any) int64 {
+		t.Helper()
+		a := order(pairs...)
+		wantOK(t, a)
+		var ack spotAck
+		a.json(t, &ack)
+		if strings.Contains(string(a.Body), `"status"`) {
+			t.Errorf("a stop order answers ACK by default: %s", a.Body)
+		}
+		return ack.OrderID
+	}
+	// Below the market: a STOP_LOSS SELL (market) and a STOP_LOSS_LIMIT SELL.
+	sl := place("symbol", "BTCUSDT", "side", "SELL", "type", "STOP_LOSS", "quantity", "0.1", "stopPrice", "59000")
+	sll := place("symbol", "BTCUSDT", "side", "SELL", "type", "STOP_LOSS_LIMIT", "timeInForce", "GTC", "quantity", "0.1", "price", "58500", "stopPrice", "59000")
+	// Above: a TAKE_PROFIT SELL and a STOP_LOSS_LIMIT BUY far above.
+	tp := place("symbol", "BTCUSDT", "side", "SELL", "type", "TAKE_PROFIT", "quantity", "0.1", "stopPrice", "65000")
+	tpl := place("symbol", "BTCUSDT", "side", "BUY", "type", "TAKE_PROFIT_LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "50000", "stopPrice", "55000")
+	if o := get(sl); o.Status != "NEW" || o.IsWorking || o.StopPrice != "59000.00000000" || o.WorkingTime != -1 || o.Type != "STOP_LOSS" {
+		t.Fatalf("waiting stop %+v", o)
+	}
+	if _, locked := balanceOf(t, e, k, "BTC"); locked != "0.30000000" {
+		t.Errorf("BTC locked %s, want the three SELL stops' 0.3", locked)
+	}
+	wantCode(t, order("symbol", "BTCUSDT", "side", "SELL", "type", "STOP_LOSS", "quantity", "0.1", "stopPrice", "61000"), 400, -2010, "Stop price would trigger immediately.")
+	wantCode(t, order("symbol", "BTCUSDT", "side", "SELL", "type", "STOP_LOSS", "quantity", "0.1"), 400, -1102, "")
+	wantCode(t, order("symbol", "BTCUSDT", "side", "SELL", "type", "STOP_LOSS_LIMIT", "quantity", "0.1", "stopPrice", "59000", "price", "58000"), 400, -1102, "")
+
+	// The price falls to 59000: both stop-losses start; the market one
+	// fills against the bids, the limit one at 58500 too (bids are above).
+	a := e.admin("POST", "/price", `{"symbol":"BTCUSDT","price":"59000"}`)
+	wantOK(t, a)
+	var up PriceUpdate
+	a.json(t, &up)
+	if len(up.Triggered) != 2 || up.Triggered[0] != sl || up.Triggered[1] != sll {
+		t.Fatalf("price update %s", a.Body)
+	}
+	for _, id := range []int64{sl, sll} {
+		if o := get(id); o.Status != "FILLED" || !o.IsWorking || o.WorkingTime <= 0 || o.ExecutedQty != "0.10000000" {
+			t.Errorf("triggered stop %+v", o)
+		}
+	}
+	if o := get(tp); o.Status != "NEW" || o.IsWorking {
+		t.Errorf("untouched take-profit %+v", o)
+	}
+	// Down to 55000: the TAKE_PROFIT_LIMIT BUY starts and rests at 50000
+	// (the book is above its price).
+	wantOK(t, e.admin("POST", "/price", `{"symbol":"BTCUSDT","price":"55000"}`))
+	if o := get(tpl); o.Status != "NEW" || !o.IsWorking {
+		t.Errorf("working take-profit limit %+v", o)
+	}
+	// Down to 50000: it fills as a resting LIMIT would.
+	wantOK(t, e.admin("POST", "/price", `{"symbol":"BTCUSDT","price":"50000"}`))
+	if o := get(tpl); o.Status != "FILLED" || o.CummulativeQuoteQty != "500.00000000" {
+		t.Errorf("filled take-profit limit %+v", o)
+	}
+	// The take-profit SELL still waits and cancels like any order.
+	a = e.signed(k, "DELETE", "/api/v3/order", kv(t, "symbol", "BTCUSDT", "orderId", tp), params.List{})
+	wantOK(t, a)
+	if _, locked := balanceOf(t, e, k, "BTC"); locked != "0.00000000" {
+		t.Errorf("BTC locked %s after every stop finished", locked)
+	}
+	a = e.get("/api/v3/exchangeInfo", kv(t, "symbol", "BTCUSDT"))
+	if !strings.Contains(string(a.Body), `"TAKE_PROFIT_LIMIT"`) {
+		t.Errorf("exchangeInfo orderTypes: %.300s", a.Body)
+	}
+}

@@ -35,6 +35,9 @@ func (s *Server) matchOrder(ctx context.Context, account string, o *orderReq, pr
 	price := sy.price
 	no := store.NewOrder{Symbol: sy.name, Side: o.side, Type: o.typ, TimeInForce: o.tif, Quantity: o.qty,
 		QuoteOrderQty: o.quote, Price: o.price, ClientOrderID: o.clientID, Product: product, Now: now}
+	if store.IsStopType(o.typ) {
+		return s.placeStop(ctx, account, o, no)
+	}
 	m := store.Market{Symbol: sy.name, Base: sy.base, Quote: sy.quote, Price: price}
 	buy := o.side == store.SideBuy
 	book := sy.mkt.BookAt(price, now, 200)

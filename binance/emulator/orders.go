@@ -23,9 +23,13 @@ type orderReq struct {
 	clientID, respType    string
 	hasQty, hasQuoteQty   bool
 	futures, computeRates bool
+	stopPrice             decimal.Decimal // stop orders (stop.go)
 }
 
-func spotTypes() []string { return []string{store.TypeLimit, store.TypeMarket, store.TypeLimitMaker} }
+func spotTypes() []string {
+	return []string{store.TypeLimit, store.TypeLimitMaker, store.TypeMarket, store.TypeStopLoss,
+		store.TypeStopLossLimit, store.TypeTakeProfit, store.TypeTakeProfitLimit}
+}
 
 // conditional order types Binance knows but the local exchange does not
 // model: answered -1014 rather than "invalid".
@@ -120,6 +124,8 @@ func (s *Server) parseOrder(get getter, futures bool) (*orderReq, *verify.Reject
 	typ, _ := get("type")
 	switch {
 	case typ == store.TypeLimit || typ == store.TypeMarket || (typ == store.TypeLimitMaker && !futures):
+	case !futures && store.IsStopType(typ):
+		return s.parseStopOrder(get, typ)
 	case isConditionalType(typ, futures):
 		return nil, badRequest(codeUnsupportedComb, "Unsupported order combination.",
 			"the local exchange models LIMIT, MARKET and (spot) LIMIT_MAKER orders only")
@@ -285,6 +291,8 @@ func placeError(err error, futures bool) *verify.Rejection {
 			return badRequest(codeFutDuplicateID, "ClientOrderId is duplicated.", err.Error())
 		}
 		return badRequest(codes.NewOrderRejected, codes.MsgDuplicateOrder, err.Error())
+	case errors.Is(err, store.ErrWouldTrigger):
+		return badRequest(codes.NewOrderRejected, "Stop price would trigger immediately.", err.Error())
 	case errors.Is(err, store.ErrWouldMatch):
 		if futures {
 			return badRequest(codeFutPostOnly, "Due to the order could not be executed as maker, the Post Only order will be rejected. The order will not be recorded in the order history", err.Error())

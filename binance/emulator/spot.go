@@ -412,7 +412,11 @@ func (q *reqCtx) getOrder() (any, *verify.Rejection) {
 	if !ok {
 		return nil, orderMissing()
 	}
-	return spotOrderView(o, q.unit), nil
+	v := []spotOrderJSON{spotOrderView(o, q.unit)}
+	if rej := q.decorateStops(v); rej != nil {
+		return nil, rej
+	}
+	return v[0], nil
 }
 
 type spotCancelJSON struct {
@@ -499,6 +503,9 @@ func (q *reqCtx) openOrders() (any, *verify.Rejection) {
 	out := make([]spotOrderJSON, 0, len(orders))
 	for _, o := range orders {
 		out = append(out, spotOrderView(o, q.unit))
+	}
+	if rej := q.decorateStops(out); rej != nil {
+		return nil, rej
 	}
 	return out, nil
 }
@@ -607,7 +614,11 @@ func (q *reqCtx) allOrders() (any, *verify.Rejection) {
 		}
 		out = append(out, spotOrderView(o, q.unit))
 	}
-	return clipList(out, limit, hasFrom), nil
+	out = clipList(out, limit, hasFrom)
+	if rej := q.decorateStops(out); rej != nil {
+		return nil, rej
+	}
+	return out, nil
 }
 
 // clipList keeps limit items: the first ones when paging forward from an

@@ -804,7 +804,7 @@ func (s *Store) SetPrice(ctx context.Context, m Market, now time.Time) ([]Order,
 	filled := []Order{}
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		rows, err := queryOrders(ctx, tx,
-			`SELECT `+orderCols+` FROM orders WHERE symbol = ? AND `+openStatuses+` ORDER BY id`, m.Symbol)
+			`SELECT `+orderCols+` FROM orders WHERE symbol = ? AND `+openStatuses+` AND `+notPendingStop+` ORDER BY id`, m.Symbol)
 		if err != nil {
 			return err
 		}
