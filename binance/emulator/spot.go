@@ -81,6 +81,12 @@ func (sy *symbol) info() symbolJSON {
 			filterJSON{"filterType": "MARKET_LOT_SIZE", "minQty": f8(sy.minQty), "maxQty": f8(maxQty), "stepSize": f8(sy.step)},
 			filterJSON{"filterType": "NOTIONAL", "minNotional": f8(sy.minNotional), "applyMinToMarket": true,
 				"maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
+			// Listed as Binance lists them; the local exchange does not
+			// enforce these four (docs/local-exchange-market.md).
+			filterJSON{"filterType": "ICEBERG_PARTS", "limit": 10},
+			filterJSON{"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": 10, "maxTrailingAboveDelta": 2000, "minTrailingBelowDelta": 10, "maxTrailingBelowDelta": 2000},
+			filterJSON{"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+			filterJSON{"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
 		},
 		Permissions: []string{}, PermissionSets: [][]string{{"SPOT"}},
 		DefaultSelfTradePreventionMode: "NONE", AllowedSelfTradePreventionModes: []string{"NONE"},
