@@ -29,6 +29,10 @@ func invalidSymbol(v string) *verify.Rejection {
 // marketEndpoints are the market-data and futures routes this file and its
 // neighbours (futures.go, margin.go) serve; one route a line.
 func marketEndpoints() []*endpoint {
+	return append(marketDataEndpoints(), orderListEndpoints()...)
+}
+
+func marketDataEndpoints() []*endpoint {
 	const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	kl := []string{"symbol", "interval", "startTime", "endTime", "timeZone", "limit"}
 	fkl := []string{"symbol", "interval", "startTime", "endTime", "limit"}

@@ -400,3 +400,97 @@ func TestStopOrders(t *testing.T) {
 		t.Errorf("exchangeInfo orderTypes: %.300s", a.Body)
 	}
 }
+
+// TestOCO: a SELL OCO locks its quantity once; the price rising to the
+// LIMIT_MAKER leg fills it and expires the stop; a second list is ended by
+// the stop starting; a third is canceled with one leg.
+func TestOCO(t *testing.T) {
+	e := startExchange(t, tradingConfig(), Options{})
+	k := docsKey(t)
+	oco := func(pairs ...any) orderListJSON {
+		t.Helper()
+		a := e.signed(k, "POST", "/api/v3/orderList/oco", params.List{}, kv(t, pairs...))
+		wantOK(t, a)
+		var l orderListJSON
+		a.json(t, &l)
+		if len(l.Orders) != 2 || l.ListStatusType != "EXEC_STARTED" || len(l.OrderReports) != 2 {
+			t.Fatalf("oco %s", a.Body)
+		}
+		return l
+	}
+	status := func(id int64) spotOrderJSON {
+		t.Helper()
+		a := e.signed(k, "GET", "/api/v3/order", kv(t, "symbol", "BTCUSDT", "orderId", id), params.List{})
+		wantOK(t, a)
+		var o spotOrderJSON
+		a.json(t, &o)
+		return o
+	}
+	sell := []any{"symbol", "BTCUSDT", "side", "SELL", "quantity", "0.5", "aboveType", "LIMIT_MAKER", "abovePrice", "62000",
+		"belowType", "STOP_LOSS_LIMIT", "belowStopPrice", "58000", "belowPrice", "57500", "belowTimeInForce", "GTC"}
+	l1 := oco(append(sell, "listClientOrderId", "list-1")...)
+	if _, locked := balanceOf(t, e, k, "BTC"); locked != "0.50000000" {
+		t.Fatalf("BTC locked %s, want the list's 0.5 once", locked)
+	}
+	for _, o := range l1.Orders {
+		if got := status(o.OrderID); got.OrderListID != l1.OrderListID {
+			t.Errorf("order %d: orderListId %d, want %d", o.OrderID, got.OrderListID, l1.OrderListID)
+		}
+	}
+	a := e.signed(k, "GET", "/api/v3/openOrderList", params.List{}, params.List{})
+	wantOK(t, a)
+	if !strings.Contains(string(a.Body), `"listClientOrderId":"list-1"`) {
+		t.Errorf("openOrderList %s", a.Body)
+	}
+	wantOK(t, e.admin("POST", "/price", `{"symbol":"BTCUSDT","price":"62000"}`))
+	maker, stop := status(l1.Orders[0].OrderID), status(l1.Orders[1].OrderID)
+	if maker.Type != "LIMIT_MAKER" || maker.Status != "FILLED" || stop.Status != "EXPIRED" {
+		t.Fatalf("after the rise: maker %+v, stop %+v", maker, stop)
+	}
+	if free, locked := balanceOf(t, e, k, "BTC"); free != "0.50000000" || locked != "0.00000000" {
+		t.Fatalf("BTC %s free %s locked after the maker leg filled", free, locked)
+	}
+	a = e.signed(k, "GET", "/api/v3/orderList", kv(t, "orderListId", l1.OrderListID), params.List{})
+	wantOK(t, a)
+	if !strings.Contains(string(a.Body), `"listOrderStatus":"ALL_DONE"`) {
+		t.Errorf("orderList %s", a.Body)
+	}
+
+	// The price falls through the stop: the stop leg sells, the maker expires.
+	sell2 := []any{"symbol", "BTCUSDT", "side", "SELL", "quantity", "0.2", "aboveType", "LIMIT_MAKER", "abovePrice", "64000",
+		"belowType", "STOP_LOSS", "belowStopPrice", "61000"}
+	l2 := oco(sell2...)
+	wantOK(t, e.admin("POST", "/price", `{"symbol":"BTCUSDT","price":"60500"}`))
+	if m, s := status(l2.Orders[0].OrderID), status(l2.Orders[1].OrderID); m.Status != "EXPIRED" || s.Status != "FILLED" {
+		t.Fatalf("after the fall: maker %+v, stop %+v", m, s)
+	}
+	if free, locked := balanceOf(t, e, k, "BTC"); free != "0.30000000" || locked != "0.00000000" {
+		t.Fatalf("BTC %s free %s locked after the stop leg sold", free, locked)
+	}
+
+	// Canceling one leg cancels the list.
+	l3 := oco("symbol", "BTCUSDT", "side", "SELL", "quantity", "0.1", "aboveType", "LIMIT_MAKER", "abovePrice", "64000",
+		"belowType", "STOP_LOSS", "belowStopPrice", "59000")
+	wantOK(t, e.signed(k, "DELETE", "/api/v3/order", kv(t, "symbol", "BTCUSDT", "orderId", l3.Orders[1].OrderID), params.List{}))
+	if m := status(l3.Orders[0].OrderID); m.Status != "CANCELED" {
+		t.Fatalf("the other leg %+v", m)
+	}
+	if _, locked := balanceOf(t, e, k, "BTC"); locked != "0.00000000" {
+		t.Fatalf("BTC locked %s after the cancel", locked)
+	}
+	l4 := oco("symbol", "BTCUSDT", "side", "SELL", "quantity", "0.1", "aboveType", "LIMIT_MAKER", "abovePrice", "64000",
+		"belowType", "STOP_LOSS", "belowStopPrice", "59000", "listClientOrderId", "list-4")
+	a = e.signed(k, "DELETE", "/api/v3/orderList", kv(t, "symbol", "BTCUSDT", "listClientOrderId", "list-4"), params.List{})
+	wantOK(t, a)
+	if !strings.Contains(string(a.Body), `"status":"CANCELED"`) || status(l4.Orders[0].OrderID).Status != "CANCELED" {
+		t.Fatalf("cancel list %s", a.Body)
+	}
+
+	// Bad lists.
+	wantCode(t, e.signed(k, "POST", "/api/v3/orderList/oco", params.List{}, kv(t, "symbol", "BTCUSDT", "side", "SELL", "quantity", "0.1",
+		"aboveType", "STOP_LOSS", "aboveStopPrice", "59000", "belowType", "LIMIT_MAKER", "belowPrice", "64000")), 400, -1014, "")
+	wantCode(t, e.signed(k, "POST", "/api/v3/orderList/oco", params.List{}, kv(t, "symbol", "BTCUSDT", "side", "SELL", "quantity", "0.1",
+		"aboveType", "LIMIT_MAKER", "abovePrice", "60000", "belowType", "STOP_LOSS", "belowStopPrice", "59000")), 400, -2010, "")
+	wantCode(t, e.signed(k, "POST", "/api/v3/orderList/oco", params.List{}, kv(t, "symbol", "BTCUSDT", "side", "SELL", "quantity", "0.1",
+		"aboveType", "LIMIT_MAKER", "abovePrice", "64000", "belowType", "STOP_LOSS")), 400, -1102, "")
+}

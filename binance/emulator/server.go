@@ -302,6 +302,11 @@ func (s *Server) SetPrice(ctx context.Context, sym string, price decimal.Decimal
 	for _, o := range filled {
 		up.Filled = append(up.Filled, o.OrderID)
 	}
+	for _, o := range filled {
+		if err := s.expireSiblings(ctx, o.OrderID, false, s.ServerTime()); err != nil {
+			return up, fmt.Errorf("emulator: end the other legs of order %d: %w", o.OrderID, err)
+		}
+	}
 	triggered, err := s.triggerStops(ctx, sy, price, s.ServerTime())
 	for _, o := range triggered {
 		up.Triggered = append(up.Triggered, o.OrderID)

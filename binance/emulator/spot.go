@@ -74,7 +74,7 @@ func (sy *symbol) info() symbolJSON {
 		Symbol: sy.name, Status: "TRADING", BaseAsset: sy.base, BaseAssetPrecision: assetPrecision,
 		QuoteAsset: sy.quote, QuotePrecision: assetPrecision, QuoteAssetPrecision: assetPrecision,
 		BaseCommissionPrecision: assetPrecision, QuoteCommissionPrecision: assetPrecision,
-		OrderTypes: spotTypes(), QuoteOrderQtyMarketAllowed: true, IsSpotTradingAllowed: true,
+		OrderTypes: spotTypes(), QuoteOrderQtyMarketAllowed: true, IsSpotTradingAllowed: true, OcoAllowed: true,
 		Filters: []any{
 			filterJSON{"filterType": "PRICE_FILTER", "minPrice": f8(sy.tick), "maxPrice": f8(maxPrice), "tickSize": f8(sy.tick)},
 			filterJSON{"filterType": "LOT_SIZE", "minQty": f8(sy.minQty), "maxQty": f8(maxQty), "stepSize": f8(sy.step)},
@@ -466,6 +466,10 @@ func (q *reqCtx) cancelOrder() (any, *verify.Rejection) {
 	o, rej := q.cancelFound(ref, found)
 	if rej != nil {
 		return nil, rej
+	}
+	// Canceling one leg of an order list cancels the list (orderlist.go).
+	if err := q.s.expireSiblings(context.WithoutCancel(q.ctx), o.OrderID, true, q.now); err != nil {
+		return nil, internalError(err)
 	}
 	return spotCancelView(o, newID, q.now, q.unit), nil
 }

@@ -112,6 +112,11 @@ func (s *Server) triggerStops(ctx context.Context, sy *symbol, price decimal.Dec
 		for _, f := range fills {
 			levels = append(levels, store.BookFill{Price: f.Price, Qty: f.Qty})
 		}
+		// An OCO leg that starts ends its sibling first, which releases
+		// the list's lock.
+		if err := s.expireSiblings(ctx, p.OrderID, false, now); err != nil {
+			return out, err
+		}
 		o, err := s.store.TriggerStop(ctx, m, p.OrderID, levels, takerCommission(), now)
 		if err != nil {
 			return out, err
@@ -124,10 +129,24 @@ func (s *Server) triggerStops(ctx context.Context, sy *symbol, price decimal.Dec
 // decorateStops fills in stopPrice, isWorking and workingTime of the stop
 // orders among views.
 func (q *reqCtx) decorateStops(views []spotOrderJSON) *verify.Rejection {
+	if len(views) == 0 {
+		return nil
+	}
+	all := make([]int64, 0, len(views))
 	var ids []int64
 	for _, v := range views {
+		all = append(all, v.OrderID)
 		if store.IsStopType(v.Type) {
 			ids = append(ids, v.OrderID)
+		}
+	}
+	lists, err := q.s.store.ListIDs(q.ctx, q.key.account, all)
+	if err != nil {
+		return internalError(err)
+	}
+	for i := range views {
+		if l, ok := lists[views[i].OrderID]; ok {
+			views[i].OrderListID = l
 		}
 	}
 	if len(ids) == 0 {

@@ -43,6 +43,22 @@ CREATE TABLE stop_orders (
 	working_ms INTEGER NOT NULL DEFAULT -1
 ) STRICT;
 CREATE INDEX stop_orders_pending ON stop_orders (order_id) WHERE triggered = 0;
+
+-- Order lists (OCO): one row per list, one member row per leg.
+CREATE TABLE order_lists (
+	id             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+	account        TEXT    NOT NULL REFERENCES accounts(id),
+	symbol         TEXT    NOT NULL,
+	list_client_id TEXT    NOT NULL,
+	contingency    TEXT    NOT NULL,
+	time_ms        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX order_lists_by_account ON order_lists (account, id);
+CREATE TABLE order_list_members (
+	order_id INTEGER NOT NULL PRIMARY KEY REFERENCES orders(id),
+	list_id  INTEGER NOT NULL REFERENCES order_lists(id)
+) STRICT;
+CREATE INDEX order_list_members_by_list ON order_list_members (list_id);
 `
 
 // notPendingStop is the SQL condition "the order is not a stop order
@@ -274,7 +290,25 @@ func (s *Store) TriggerStop(ctx context.Context, m Market, orderID int64, levels
 		limitStop := IsLimitStop(r.Type)
 		if limitStop && len(levels) == 0 {
 			r.UpdateTime = now
-			_, err := tx.ExecContext(ctx, `UPDATE orders SET update_ms = ? WHERE id = ?`, millis(now), orderID)
+			if r.lock.amount.IsZero() {
+				// An OCO leg placed without the list's lock: lock what it
+				// now needs, or expire it if the account no longer has it.
+				need := locked{asset: m.Base, amount: r.OrigQty}
+				if r.Side == SideBuy {
+					need = locked{asset: m.Quote, amount: r.Price.Mul(r.OrigQty)}
+				}
+				err := adjust(ctx, tx, r.account, need.asset, need.amount.Neg(), need.amount)
+				switch {
+				case errors.Is(err, ErrInsufficientBalance):
+					r.Status = StatusExpired
+					need = locked{amount: decimal.Zero}
+				case err != nil:
+					return err
+				}
+				r.lock = need
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, locked_asset = ?, locked_amount = ?, update_ms = ? WHERE id = ?`,
+				r.Status, r.lock.asset, r.lock.amount.String(), millis(now), orderID)
 			out = r.Order
 			return err
 		}

@@ -314,7 +314,7 @@ func (s *Store) Close() error {
 func (s *Store) Reset(ctx context.Context) error {
 	return s.write(ctx, "reset", func(tx *sql.Tx) error {
 		// Children before parents, for the foreign keys.
-		for _, t := range []string{"trades", "ledger", "leverage", "stop_orders", "orders", "balances", "accounts"} {
+		for _, t := range []string{"trades", "ledger", "leverage", "stop_orders", "order_list_members", "order_lists", "orders", "balances", "accounts"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return fmt.Errorf("delete %s: %w", t, err)
 			}
