@@ -38,7 +38,9 @@ type OrderList struct {
 // expires the other with ExpireOrder, which releases the lock first.
 func (s *Store) PlaceOCO(ctx context.Context, account string, m Market, listClientID string, legs [2]ListLeg, now time.Time) (OrderList, []Order, error) {
 	op := "place OCO on " + m.Symbol
-	fail := func(err error) (OrderList, []Order, error) { return OrderList{}, nil, fmt.Errorf("store: %s: %w", op, err) }
+	fail := func(err error) (OrderList, []Order, error) {
+		return OrderList{}, nil, fmt.Errorf("store: %s: %w", op, err)
+	}
 	if account == "" {
 		return fail(badInput("account", "must not be empty"))
 	}
