@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -115,56 +114,21 @@ func (s *Store) PlaceTakerOrder(ctx context.Context, account string, m Market, o
 	ord := Order{Symbol: o.Symbol, ClientOrderID: o.ClientOrderID, Price: o.Price, OrigQty: qty, ExecutedQty: filled,
 		CummulativeQuoteQty: cost, OrigQuoteOrderQty: o.QuoteOrderQty, Status: status, TimeInForce: o.TimeInForce,
 		Type: o.Type, Side: o.Side, Product: o.Product, Time: now, UpdateTime: now, Fills: []Fill{}}
-	asset := commissionAsset(m, o.Side, o.Product)
-	fills := make([]Fill, 0, len(levels))
-	for _, l := range levels {
-		base := l.Qty
-		if asset == m.Quote {
-			base = l.Price.Mul(l.Qty)
-		}
-		fills = append(fills, Fill{Price: l.Price, Qty: l.Qty, Commission: base.Mul(commission).Truncate(MaxDecimalPlaces), CommissionAsset: asset})
-	}
+	fills := takerFills(m, o.Side, o.Product, levels, commission)
 
 	err = s.write(ctx, op, func(tx *sql.Tx) error {
-		if err := requireAccount(ctx, tx, account); err != nil {
-			return err
-		}
-		var dup int64
-		err := tx.QueryRowContext(ctx,
-			`SELECT id FROM orders WHERE account = ? AND client_order_id = ? AND `+openStatuses,
-			account, o.ClientOrderID).Scan(&dup)
-		switch {
-		case err == nil:
-			return fmt.Errorf("%w: newClientOrderId %q is used by open order %d", ErrDuplicateOrder, o.ClientOrderID, dup)
-		case !errors.Is(err, sql.ErrNoRows):
+		if err := checkNewOrder(ctx, tx, account, o.ClientOrderID); err != nil {
 			return err
 		}
 		lock := locked{amount: decimal.Zero}
 		if o.Product == ProductFutures {
-			b, err := getBalance(ctx, tx, account, FuturesMarginAsset)
-			if err != nil {
+			if err := checkFuturesMargin(ctx, tx, account); err != nil {
 				return err
-			}
-			if !b.free.IsPositive() {
-				return fmt.Errorf("%w: futures orders need a free %s balance greater than 0, have %s",
-					ErrInsufficientBalance, FuturesMarginAsset, b.free)
 			}
 		} else if lock, err = takerSpotFunds(ctx, tx, account, m, o, qty, filled, cost, fills, status); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO orders (account, symbol, client_order_id, product, side, type, time_in_force,
-			   price, orig_qty, orig_quote_order_qty, executed_qty, cumm_quote_qty, status,
-			   locked_asset, locked_amount, time_ms, update_ms)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			account, ord.Symbol, ord.ClientOrderID, ord.Product, ord.Side, ord.Type, ord.TimeInForce,
-			ord.Price.String(), ord.OrigQty.String(), ord.OrigQuoteOrderQty.String(),
-			ord.ExecutedQty.String(), ord.CummulativeQuoteQty.String(), ord.Status,
-			lock.asset, lock.amount.String(), millis(now), millis(now))
-		if err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		if ord.OrderID, err = res.LastInsertId(); err != nil {
+		if ord.OrderID, err = insertOrder(ctx, tx, account, ord, lock); err != nil {
 			return err
 		}
 		for i := range fills {
@@ -232,4 +196,19 @@ func takerSpotFunds(ctx context.Context, tx *sql.Tx, account string, m Market, o
 		return locked{asset: m.Base, amount: rest}, adjust(ctx, tx, account, m.Base, rest.Neg(), rest)
 	}
 	return none, nil
+}
+
+// takerFills turns the levels a taker order trades against into its fills,
+// with the commission charged on what it receives.
+func takerFills(m Market, side, product string, levels []BookFill, commission decimal.Decimal) []Fill {
+	asset := commissionAsset(m, side, product)
+	fills := make([]Fill, 0, len(levels))
+	for _, l := range levels {
+		base := l.Qty
+		if asset == m.Quote {
+			base = l.Price.Mul(l.Qty)
+		}
+		fills = append(fills, Fill{Price: l.Price, Qty: l.Qty, Commission: base.Mul(commission).Truncate(MaxDecimalPlaces), CommissionAsset: asset})
+	}
+	return fills
 }

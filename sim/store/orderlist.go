@@ -108,19 +108,8 @@ func (s *Store) PlaceOCO(ctx context.Context, account string, m Market, listClie
 	}
 	list := OrderList{Symbol: m.Symbol, ListClientID: listClientID, Contingency: "OCO", Time: now.Truncate(time.Millisecond).UTC()}
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		if err := requireAccount(ctx, tx, account); err != nil {
+		if err := checkNewOrder(ctx, tx, account, orders[0].ClientOrderID, orders[1].ClientOrderID); err != nil {
 			return err
-		}
-		for _, o := range orders {
-			var dup int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM orders WHERE account = ? AND client_order_id = ? AND `+openStatuses,
-				account, o.ClientOrderID).Scan(&dup)
-			switch {
-			case err == nil:
-				return fmt.Errorf("%w: newClientOrderId %q is used by open order %d", ErrDuplicateOrder, o.ClientOrderID, dup)
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
 		}
 		if err := adjust(ctx, tx, account, lock.asset, lock.amount.Neg(), lock.amount); err != nil {
 			return err
@@ -139,17 +128,7 @@ func (s *Store) PlaceOCO(ctx context.Context, account string, m Market, listClie
 			if i > 0 {
 				l = locked{amount: decimal.Zero}
 			}
-			res, err := tx.ExecContext(ctx,
-				`INSERT INTO orders (account, symbol, client_order_id, product, side, type, time_in_force,
-				   price, orig_qty, orig_quote_order_qty, executed_qty, cumm_quote_qty, status,
-				   locked_asset, locked_amount, time_ms, update_ms)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '0', '0', '0', ?, ?, ?, ?, ?)`,
-				account, o.Symbol, o.ClientOrderID, o.Product, o.Side, o.Type, o.TimeInForce,
-				o.Price.String(), o.OrigQty.String(), o.Status, l.asset, l.amount.String(), millis(o.Time), millis(o.Time))
-			if err != nil {
-				return fmt.Errorf("insert order: %w", err)
-			}
-			if o.OrderID, err = res.LastInsertId(); err != nil {
+			if o.OrderID, err = insertOrder(ctx, tx, account, *o, l); err != nil {
 				return err
 			}
 			if IsStopType(o.Type) {

@@ -126,17 +126,7 @@ func (s *Store) PlaceStopOrder(ctx context.Context, account string, m Market, o 
 		ExecutedQty: decimal.Zero, CummulativeQuoteQty: decimal.Zero, OrigQuoteOrderQty: decimal.Zero, Status: StatusNew,
 		TimeInForce: tif, Type: o.Type, Side: o.Side, Product: ProductSpot, Time: now, UpdateTime: now, Fills: []Fill{}}
 	err = s.write(ctx, op, func(tx *sql.Tx) error {
-		if err := requireAccount(ctx, tx, account); err != nil {
-			return err
-		}
-		var dup int64
-		err := tx.QueryRowContext(ctx,
-			`SELECT id FROM orders WHERE account = ? AND client_order_id = ? AND `+openStatuses,
-			account, o.ClientOrderID).Scan(&dup)
-		switch {
-		case err == nil:
-			return fmt.Errorf("%w: newClientOrderId %q is used by open order %d", ErrDuplicateOrder, o.ClientOrderID, dup)
-		case !errors.Is(err, sql.ErrNoRows):
+		if err := checkNewOrder(ctx, tx, account, o.ClientOrderID); err != nil {
 			return err
 		}
 		lock := locked{amount: decimal.Zero}
@@ -151,18 +141,8 @@ func (s *Store) PlaceStopOrder(ctx context.Context, account string, m Market, o 
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO orders (account, symbol, client_order_id, product, side, type, time_in_force,
-			   price, orig_qty, orig_quote_order_qty, executed_qty, cumm_quote_qty, status,
-			   locked_asset, locked_amount, time_ms, update_ms)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			account, ord.Symbol, ord.ClientOrderID, ord.Product, ord.Side, ord.Type, ord.TimeInForce,
-			ord.Price.String(), ord.OrigQty.String(), "0", "0", "0", ord.Status,
-			lock.asset, lock.amount.String(), millis(now), millis(now))
-		if err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		if ord.OrderID, err = res.LastInsertId(); err != nil {
+		var err error
+		if ord.OrderID, err = insertOrder(ctx, tx, account, ord, lock); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO stop_orders (order_id, stop_price) VALUES (?, ?)`, ord.OrderID, stopPrice.String())
@@ -343,15 +323,7 @@ func (s *Store) TriggerStop(ctx context.Context, m Market, orderID int64, levels
 		default:
 			status = StatusExpired
 		}
-		asset := commissionAsset(m, r.Side, ProductSpot)
-		fills := make([]Fill, 0, len(levels))
-		for _, l := range levels {
-			base := l.Qty
-			if asset == m.Quote {
-				base = l.Price.Mul(l.Qty)
-			}
-			fills = append(fills, Fill{Price: l.Price, Qty: l.Qty, Commission: base.Mul(commission).Truncate(MaxDecimalPlaces), CommissionAsset: asset})
-		}
+		fills := takerFills(m, r.Side, ProductSpot, levels, commission)
 		lock, err := takerSpotFunds(ctx, tx, r.account, m, no, r.OrigQty, filled, cost, fills, status)
 		if errors.Is(err, ErrInsufficientBalance) {
 			status, filled, cost, fills, lock = StatusExpired, decimal.Zero, decimal.Zero, nil, locked{amount: decimal.Zero}
