@@ -198,12 +198,30 @@ func (q *reqCtx) futOpenOrders() (any, *verify.Rejection) {
 	return out, nil
 }
 
-func (q *reqCtx) futAllOrders() (any, *verify.Rejection) {
-	sy, rej := q.marketSymbol("symbol")
-	if rej != nil {
-		return nil, rej
+// marketList is what the list endpoints of a market read alike: the
+// symbol, a starting id and a limit (default 500, at most 1000).
+type marketList struct {
+	sy      *symbol
+	from    int64
+	hasFrom bool
+	limit   int
+}
+
+func (q *reqCtx) readMarketList(fromParam string) (marketList, *verify.Rejection) {
+	var l marketList
+	var rej *verify.Rejection
+	if l.sy, rej = q.marketSymbol("symbol"); rej != nil {
+		return l, rej
 	}
-	fromID, hasFrom, rej := intParam(q.get, "orderId")
+	if l.from, l.hasFrom, rej = intParam(q.get, fromParam); rej != nil {
+		return l, rej
+	}
+	l.limit, rej = q.listLimit(500, 1000)
+	return l, rej
+}
+
+func (q *reqCtx) futAllOrders() (any, *verify.Rejection) {
+	ml, rej := q.readMarketList("orderId")
 	if rej != nil {
 		return nil, rej
 	}
@@ -211,10 +229,7 @@ func (q *reqCtx) futAllOrders() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	limit, rej := q.listLimit(500, 1000)
-	if rej != nil {
-		return nil, rej
-	}
+	sy, fromID, hasFrom, limit := ml.sy, ml.from, ml.hasFrom, ml.limit
 	all, err := q.s.store.AllOrders(q.ctx, q.key.account, sy.name, store.MaxLimit)
 	if err != nil {
 		return nil, internalError(err)
@@ -248,7 +263,7 @@ type futTradeJSON struct {
 }
 
 func (q *reqCtx) futUserTrades() (any, *verify.Rejection) {
-	sy, rej := q.marketSymbol("symbol")
+	ml, rej := q.readMarketList("fromId")
 	if rej != nil {
 		return nil, rej
 	}
@@ -256,18 +271,11 @@ func (q *reqCtx) futUserTrades() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	fromID, hasFrom, rej := intParam(q.get, "fromId")
-	if rej != nil {
-		return nil, rej
-	}
 	start, end, rej := timeRange(q.get)
 	if rej != nil {
 		return nil, rej
 	}
-	limit, rej := q.listLimit(500, 1000)
-	if rej != nil {
-		return nil, rej
-	}
+	sy, fromID, hasFrom, limit := ml.sy, ml.from, ml.hasFrom, ml.limit
 	trades, err := q.s.store.Trades(q.ctx, q.key.account, sy.name, store.MaxLimit)
 	if err != nil {
 		return nil, internalError(err)

@@ -93,8 +93,9 @@ func (q *reqCtx) capitalConfig() (any, *verify.Rejection) {
 	return out, nil
 }
 
+// marginPairJSON is a cross (with its id) or isolated (without) margin pair.
 type marginPairJSON struct {
-	ID            int64  `json:"id"`
+	ID            int64  `json:"id,omitempty"`
 	Symbol        string `json:"symbol"`
 	Base          string `json:"base"`
 	Quote         string `json:"quote"`
@@ -126,36 +127,23 @@ func (q *reqCtx) marginSymbols() ([]*symbol, *verify.Rejection) {
 	return out, nil
 }
 
-func (q *reqCtx) marginAllPairs() (any, *verify.Rejection) {
+func (q *reqCtx) marginAllPairs() (any, *verify.Rejection) { return q.marginPairs(true) }
+
+func (q *reqCtx) isolatedAllPairs() (any, *verify.Rejection) { return q.marginPairs(false) }
+
+// marginPairs lists the margin pairs; cross pairs carry an id.
+func (q *reqCtx) marginPairs(cross bool) (any, *verify.Rejection) {
 	syms, rej := q.marginSymbols()
 	if rej != nil {
 		return nil, rej
 	}
 	out := make([]marginPairJSON, 0, len(syms))
 	for _, sy := range syms {
-		out = append(out, marginPairJSON{ID: uidOf(sy.name), Symbol: sy.name, Base: sy.base, Quote: sy.quote,
-			IsMarginTrade: true, IsBuyAllowed: true, IsSellAllowed: true})
-	}
-	return out, nil
-}
-
-type isolatedPairJSON struct {
-	Symbol        string `json:"symbol"`
-	Base          string `json:"base"`
-	Quote         string `json:"quote"`
-	IsMarginTrade bool   `json:"isMarginTrade"`
-	IsBuyAllowed  bool   `json:"isBuyAllowed"`
-	IsSellAllowed bool   `json:"isSellAllowed"`
-}
-
-func (q *reqCtx) isolatedAllPairs() (any, *verify.Rejection) {
-	syms, rej := q.marginSymbols()
-	if rej != nil {
-		return nil, rej
-	}
-	out := make([]isolatedPairJSON, 0, len(syms))
-	for _, sy := range syms {
-		out = append(out, isolatedPairJSON{Symbol: sy.name, Base: sy.base, Quote: sy.quote, IsMarginTrade: true, IsBuyAllowed: true, IsSellAllowed: true})
+		p := marginPairJSON{Symbol: sy.name, Base: sy.base, Quote: sy.quote, IsMarginTrade: true, IsBuyAllowed: true, IsSellAllowed: true}
+		if cross {
+			p.ID = uidOf(sy.name)
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }

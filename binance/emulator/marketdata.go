@@ -310,18 +310,11 @@ type publicTradeJSON struct {
 }
 
 func (q *reqCtx) recentTrades() (any, *verify.Rejection) {
-	sy, rej := q.marketSymbol("symbol")
+	ml, rej := q.readMarketList("fromId")
 	if rej != nil {
 		return nil, rej
 	}
-	n, rej := q.listLimit(500, 1000)
-	if rej != nil {
-		return nil, rej
-	}
-	from, hasFrom, rej := intParam(q.get, "fromId")
-	if rej != nil {
-		return nil, rej
-	}
+	sy, from, hasFrom, n := ml.sy, ml.from, ml.hasFrom, ml.limit
 	if !hasFrom {
 		from = -1
 	}
@@ -354,18 +347,11 @@ type aggTradeJSON struct {
 // aggTrades: the market's trades are one a second, so each is its own
 // aggregate (a = f = l = the trade id).
 func (q *reqCtx) aggTrades() (any, *verify.Rejection) {
-	sy, rej := q.marketSymbol("symbol")
+	ml, rej := q.readMarketList("fromId")
 	if rej != nil {
 		return nil, rej
 	}
-	n, rej := q.listLimit(500, 1000)
-	if rej != nil {
-		return nil, rej
-	}
-	from, hasFrom, rej := intParam(q.get, "fromId")
-	if rej != nil {
-		return nil, rej
-	}
+	sy, from, hasFrom, n := ml.sy, ml.from, ml.hasFrom, ml.limit
 	start, hasStart, rej := intParam(q.get, "startTime")
 	if rej != nil {
 		return nil, rej
