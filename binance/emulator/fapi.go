@@ -6,10 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/sim/store"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 // maxBatchOrders is Binance's limit on batchOrders items.

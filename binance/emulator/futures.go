@@ -201,10 +201,11 @@ func (q *reqCtx) futOpenOrders() (any, *verify.Rejection) {
 // marketList is what the list endpoints of a market read alike: the
 // symbol, a starting id and a limit (default 500, at most 1000).
 type marketList struct {
-	sy      *symbol
-	from    int64
-	hasFrom bool
-	limit   int
+	sy         *symbol
+	from       int64
+	hasFrom    bool
+	start, end int64 // startTime, endTime (ms); unbounded when absent
+	limit      int
 }
 
 func (q *reqCtx) readMarketList(fromParam string) (marketList, *verify.Rejection) {
@@ -216,6 +217,9 @@ func (q *reqCtx) readMarketList(fromParam string) (marketList, *verify.Rejection
 	if l.from, l.hasFrom, rej = intParam(q.get, fromParam); rej != nil {
 		return l, rej
 	}
+	if l.start, l.end, rej = timeRange(q.get); rej != nil {
+		return l, rej
+	}
 	l.limit, rej = q.listLimit(500, 1000)
 	return l, rej
 }
@@ -225,11 +229,7 @@ func (q *reqCtx) futAllOrders() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	start, end, rej := timeRange(q.get)
-	if rej != nil {
-		return nil, rej
-	}
-	sy, fromID, hasFrom, limit := ml.sy, ml.from, ml.hasFrom, ml.limit
+	sy, fromID, hasFrom, start, end, limit := ml.sy, ml.from, ml.hasFrom, ml.start, ml.end, ml.limit
 	all, err := q.s.store.AllOrders(q.ctx, q.key.account, sy.name, store.MaxLimit)
 	if err != nil {
 		return nil, internalError(err)
@@ -271,11 +271,7 @@ func (q *reqCtx) futUserTrades() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	start, end, rej := timeRange(q.get)
-	if rej != nil {
-		return nil, rej
-	}
-	sy, fromID, hasFrom, limit := ml.sy, ml.from, ml.hasFrom, ml.limit
+	sy, fromID, hasFrom, start, end, limit := ml.sy, ml.from, ml.hasFrom, ml.start, ml.end, ml.limit
 	trades, err := q.s.store.Trades(q.ctx, q.key.account, sy.name, store.MaxLimit)
 	if err != nil {
 		return nil, internalError(err)

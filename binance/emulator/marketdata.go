@@ -131,43 +131,37 @@ func limitOf(q *reqCtx, def int) int {
 	return def
 }
 
-// spotDepthWeight: 1-100 → 5, 101-500 → 25, 501-1000 → 50, 1001-5000 → 250.
+// tier is one step of a weight that grows with limit: up to upTo, weight.
+type tier struct{ upTo, weight int }
+
+// byLimit charges the weight of the first tier holding the request's limit
+// (def when absent), the last tier's beyond them all.
+func byLimit(def int, tiers ...tier) func(q *reqCtx) int {
+	return func(q *reqCtx) int {
+		n := limitOf(q, def)
+		for _, t := range tiers {
+			if n <= t.upTo {
+				return t.weight
+			}
+		}
+		return tiers[len(tiers)-1].weight
+	}
+}
+
+// Binance's weights by limit: spot depth 1-100 → 5, 101-500 → 25,
+// 501-1000 → 50, 1001-5000 → 250; futures depth 5-50 → 2, 100 → 5, 500 → 10,
+// 1000 → 20; futures klines [1,100) → 1, [100,500) → 2, [500,1000] → 5,
+// more → 10.
 func spotDepthWeight(q *reqCtx) int {
-	switch n := limitOf(q, 100); {
-	case n <= 100:
-		return 5
-	case n <= 500:
-		return 25
-	case n <= 1000:
-		return 50
-	}
-	return 250
+	return byLimit(100, tier{100, 5}, tier{500, 25}, tier{1000, 50}, tier{5000, 250})(q)
 }
 
-// futDepthWeight: 5-50 → 2, 100 → 5, 500 → 10, 1000 → 20.
 func futDepthWeight(q *reqCtx) int {
-	switch n := limitOf(q, 500); {
-	case n <= 50:
-		return 2
-	case n <= 100:
-		return 5
-	case n <= 500:
-		return 10
-	}
-	return 20
+	return byLimit(500, tier{50, 2}, tier{100, 5}, tier{500, 10}, tier{1000, 20})(q)
 }
 
-// futKlinesWeight: [1,100) → 1, [100,500) → 2, [500,1000] → 5, > 1000 → 10.
 func futKlinesWeight(q *reqCtx) int {
-	switch n := limitOf(q, 500); {
-	case n < 100:
-		return 1
-	case n < 500:
-		return 2
-	case n <= 1000:
-		return 5
-	}
-	return 10
+	return byLimit(500, tier{99, 1}, tier{499, 2}, tier{1000, 5}, tier{1500, 10})(q)
 }
 
 // symbolsCount is how many symbols a symbols=[...] parameter names.

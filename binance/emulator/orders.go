@@ -10,8 +10,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/sim/store"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 // orderReq is a validated new order.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance/codes"
-	"github.com/mbxkit/mbx/sim/store"
 	"github.com/mbxkit/mbx/binance/verify"
+	"github.com/mbxkit/mbx/sim/store"
 )
 
 type empty struct{}

@@ -31,7 +31,7 @@ type symbol struct {
 	initialPrice                    decimal.Decimal
 	mu                              sync.RWMutex
 	price                           decimal.Decimal
-	priceStr8, priceStrPlain        string // cached renderings of price
+	priceStr8, priceStrPlain        string         // cached renderings of price
 	mkt                             *market.Market // the simulated market around price
 }
 

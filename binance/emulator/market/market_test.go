@@ -143,12 +143,12 @@ func TestBookAndTake(t *testing.T) {
 	}
 
 	tests := []struct {
-		name             string
-		buy              bool
-		qty, quote, lim  string
-		wantFilled       string
-		wantLevels       int
-		wantAllBelowLim  bool
+		name            string
+		buy             bool
+		qty, quote, lim string
+		wantFilled      string
+		wantLevels      int
+		wantAllBelowLim bool
 	}{
 		{"small market buy takes the best ask", true, "0.001", "0", "0", "0.001", 1, false},
 		{"large market buy walks the book", true, "1", "0", "0", "1", -1, false},
