@@ -33,7 +33,7 @@ func (c *compiled) compileCoinM(list []SymbolConfig) error {
 	for i, sc := range list {
 		s, err := compileSymbol(i, sc)
 		if err != nil {
-			return fmt.Errorf("coinm_%w", err)
+			return fmt.Errorf("coinm_symbols (read as symbols): %w", err)
 		}
 		if !strings.Contains(s.name, "_") {
 			return configErr(fmt.Sprintf("coinm_symbols[%d].symbol", i), "%s: a COIN-M contract is named PAIR_PERP or PAIR_YYMMDD, e.g. BTCUSD_PERP", s.name)

@@ -494,3 +494,47 @@ func TestOCO(t *testing.T) {
 	wantCode(t, e.signed(k, "POST", "/api/v3/orderList/oco", params.List{}, kv(t, "symbol", "BTCUSDT", "side", "SELL", "quantity", "0.1",
 		"aboveType", "LIMIT_MAKER", "abovePrice", "64000", "belowType", "STOP_LOSS")), 400, -1102, "")
 }
+
+func TestCoinMSymbolsConfig(t *testing.T) {
+	tests := []struct {
+		name, yaml, wantErr string
+		want                []string
+	}{
+		{"default", "", "", []string{"BTCUSD_PERP", "ETHUSD_PERP"}},
+		{"configured", `coinm_symbols:
+  - {symbol: BNBUSD_PERP, base: BNB, quote: USD, price: "600.000", tick_size: "0.001", step_size: "1", min_qty: "1"}
+`, "", []string{"BNBUSD_PERP"}},
+		{"not a contract name", `coinm_symbols:
+  - {symbol: BNBUSD, base: BNB, quote: USD, price: "600", tick_size: "1", step_size: "1"}
+`, "coinm_symbols[0].symbol", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig([]byte(tt.yaml), "")
+			if err == nil {
+				_, err = cfg.compile()
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := startExchange(t, cfg, Options{})
+			a := e.get("/dapi/v1/exchangeInfo", params.List{})
+			wantOK(t, a)
+			var info struct{ Symbols []struct{ Symbol string } }
+			a.json(t, &info)
+			var got []string
+			for _, s := range info.Symbols {
+				got = append(got, s.Symbol)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("dapi symbols %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
