@@ -22,7 +22,7 @@ var defaultWeights = sync.OnceValue(func() *ratelimit.Weights {
 			continue
 		}
 		ep := ratelimit.Endpoint{Method: e.Method, Path: e.Path, Weight: e.Weight.Base, Orders: e.Orders}
-		if len(e.Weight.If) > 0 || len(e.Weight.Tiers) > 0 {
+		if e.Weight.Varies() {
 			ep.Weigh = e.Weight.OfValues
 		}
 		switch e.Budget {

@@ -63,26 +63,7 @@ func connectorDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pkg struct{ Dependencies map[string]string }
-	b, err := os.ReadFile(filepath.Join(dir, "package.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &pkg); err != nil {
-		t.Fatalf("compat/js/package.json: %v", err)
-	}
-	want := pkg.Dependencies["@binance/spot"]
-	var installed struct{ Version string }
-	b, err = os.ReadFile(filepath.Join(dir, "node_modules", "@binance", "spot", "package.json"))
-	if err != nil {
-		testenv.Missing(t, "the official connector is not installed in compat/js/node_modules", "cd compat/js && npm ci")
-	}
-	if err := json.Unmarshal(b, &installed); err != nil {
-		t.Fatal(err)
-	}
-	if installed.Version != want {
-		testenv.Missing(t, "compat/js/node_modules holds @binance/spot "+installed.Version+", package.json pins "+want, "cd compat/js && npm ci")
-	}
+	requirePackage(t, dir, "@binance/spot")
 	return dir
 }
 

@@ -206,6 +206,10 @@ type Weight struct {
 	// uses Base, an unreadable or larger one the last tier.
 	TierParam string
 	Tiers     []Tier
+	// Each, when set, prices by the number of items in the TierParam list
+	// (symbols=["A","B"]): Each per item, at most Max (0: no cap).
+	Each int
+	Max  int
 }
 
 // Cond is one rule of Weight.If.
@@ -225,24 +229,9 @@ type Tier struct {
 // Getter looks a parameter up: its value and whether it was sent.
 type Getter func(name string) (string, bool)
 
-// Of prices a request whose parameters get returns.
+// Of prices a request whose parameters get returns. The If rules come
+// first (a symbol given), then the tiers or the per-item rule of TierParam.
 func (w *Weight) Of(get Getter) int {
-	if len(w.Tiers) > 0 {
-		s, ok := get(w.TierParam)
-		if !ok || s == "" {
-			return w.Base
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return w.Tiers[len(w.Tiers)-1].Weight
-		}
-		for _, t := range w.Tiers {
-			if n <= t.UpTo {
-				return t.Weight
-			}
-		}
-		return w.Tiers[len(w.Tiers)-1].Weight
-	}
 	for i := range w.If {
 		c := &w.If[i]
 		v, ok := get(c.Param)
@@ -257,12 +246,58 @@ func (w *Weight) Of(get Getter) int {
 			return c.Weight
 		}
 	}
-	return w.Base
+	if w.TierParam == "" || (len(w.Tiers) == 0 && w.Each == 0) {
+		return w.Base
+	}
+	s, ok := get(w.TierParam)
+	if !ok || s == "" {
+		return w.Base
+	}
+	var n int
+	if w.Each > 0 || IsListParam(w.TierParam) {
+		n = ListLen(s)
+	} else {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			return w.Tiers[len(w.Tiers)-1].Weight
+		}
+	}
+	if w.Each > 0 {
+		if w.Max > 0 {
+			return min(w.Each*n, w.Max)
+		}
+		return w.Each * n
+	}
+	for _, t := range w.Tiers {
+		if n <= t.UpTo {
+			return t.Weight
+		}
+	}
+	return w.Tiers[len(w.Tiers)-1].Weight
+}
+
+// Varies reports whether the weight depends on the request's parameters.
+func (w *Weight) Varies() bool { return len(w.If) > 0 || len(w.Tiers) > 0 || w.Each > 0 }
+
+// IsListParam reports whether a parameter holds a JSON list whose length
+// prices the request (symbols=["BTCUSDT","ETHUSDT"]).
+func IsListParam(name string) bool { return name == "symbols" }
+
+// ListLen counts the items of a JSON list parameter as sent, raw or
+// percent-encoded: the commas between items plus one.
+func ListLen(v string) int {
+	n := 1
+	for i := 0; i < len(v); i++ {
+		if v[i] == ',' || v[i] == '%' && i+2 < len(v) && v[i+1] == '2' && (v[i+2] == 'C' || v[i+2] == 'c') {
+			n++
+		}
+	}
+	return n
 }
 
 // OfValues prices a request from its query and form values.
 func (w *Weight) OfValues(q url.Values) int {
-	if len(w.Tiers) == 0 && len(w.If) == 0 {
+	if len(w.Tiers) == 0 && len(w.If) == 0 && w.Each == 0 {
 		return w.Base
 	}
 	return w.Of(func(name string) (string, bool) {

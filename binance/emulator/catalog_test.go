@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
 	"github.com/mbxkit/mbx/params"
@@ -23,7 +24,7 @@ import (
 // before any handler runs (a refund on success cannot blur the count).
 func TestClientAndExchangeAgreeOnWeights(t *testing.T) {
 	x := startExchange(t, DefaultConfig(), Options{})
-	gov := ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{})
+	gov := ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Weights: binance.DefaultWeights()})
 	n := 0
 	for _, e := range catalog.Default().All() {
 		if e.Method == catalog.WS || strings.HasPrefix(e.Path, "/ws-") {

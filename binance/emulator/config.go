@@ -60,6 +60,9 @@ type Config struct {
 	Limits  Limits         `yaml:"limits"`
 	Faults  Faults         `yaml:"faults"`
 	Symbols []SymbolConfig `yaml:"symbols"`
+	// CoinM are the COIN-M (/dapi) contracts; empty: DefaultCoinM. USDⓈ-M
+	// (/fapi) lists the Symbols quoted in USDT.
+	CoinM []SymbolConfig `yaml:"coinm_symbols"`
 	// StrictSignatureLast rejects (-1022) a signature that is not the last
 	// pair of its part. Whether Binance does is UNCONFIRMED; default lenient.
 	StrictSignatureLast bool `yaml:"strict_signature_last"`
@@ -218,6 +221,7 @@ type fileConfig struct {
 	Limits              Limits         `yaml:"limits"`
 	Faults              Faults         `yaml:"faults"`
 	Symbols             []SymbolConfig `yaml:"symbols"`
+	CoinM               []SymbolConfig `yaml:"coinm_symbols"`
 	StrictSignatureLast bool           `yaml:"strict_signature_last"`
 	Data                string         `yaml:"data"`
 }
@@ -271,6 +275,7 @@ func ParseConfig(data []byte, dir string) (Config, error) {
 		Limits:              fc.Limits,
 		Faults:              fc.Faults,
 		Symbols:             fc.Symbols,
+		CoinM:               fc.CoinM,
 		StrictSignatureLast: fc.StrictSignatureLast,
 		Data:                fc.Data,
 	}
@@ -483,6 +488,7 @@ type compiled struct {
 	byEmail map[string]string // e-mail -> account
 	symbols []*symbol
 	bySym   map[string]*symbol
+	coinM   []*symbol // COIN-M contracts (/dapi), see exchangeinfo.go
 }
 
 func (c Config) compile() (*compiled, error) {
@@ -520,6 +526,9 @@ func (c Config) compile() (*compiled, error) {
 		}
 		out.bySym[s.name] = s
 		out.symbols = append(out.symbols, s)
+	}
+	if err := out.compileCoinM(c.CoinM); err != nil {
+		return nil, err
 	}
 	l := c.Limits
 	for _, f := range []struct {

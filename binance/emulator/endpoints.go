@@ -30,7 +30,7 @@ type handlerFunc func(q *reqCtx) (any, *verify.Rejection)
 // path). Every other catalogued endpoint runs the same checks and answers
 // its documented example (HeaderEmulated). Add a modelled endpoint here.
 func handlers() map[catalog.Key]handlerFunc {
-	const get, post, del = http.MethodGet, http.MethodPost, http.MethodDelete
+	const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	return map[catalog.Key]handlerFunc{
 		// Spot.
 		{Method: get, Path: "/api/v3/ping"}:            (*reqCtx).ping,
@@ -67,6 +67,67 @@ func handlers() map[catalog.Key]handlerFunc {
 		// COIN-M futures.
 		{Method: get, Path: "/dapi/v1/ping"}: (*reqCtx).ping,
 		{Method: get, Path: "/dapi/v1/time"}: (*reqCtx).serverTime,
+		// Market data, futures accounts, margin reference data and order
+		// lists (market.go, futures.go, margin.go, orderlist.go).
+		{Method: get, Path: "/api/v3/depth"}:                     (*reqCtx).depth,
+		{Method: get, Path: "/api/v3/trades"}:                    (*reqCtx).recentTrades,
+		{Method: get, Path: "/api/v3/historicalTrades"}:          (*reqCtx).recentTrades,
+		{Method: get, Path: "/api/v3/aggTrades"}:                 (*reqCtx).aggTrades,
+		{Method: get, Path: "/api/v3/klines"}:                    (*reqCtx).klines,
+		{Method: get, Path: "/api/v3/uiKlines"}:                  (*reqCtx).klines,
+		{Method: get, Path: "/api/v3/ticker/24hr"}:               (*reqCtx).ticker24,
+		{Method: get, Path: "/api/v3/ticker/tradingDay"}:         (*reqCtx).tickerTradingDay,
+		{Method: get, Path: "/api/v3/ticker"}:                    (*reqCtx).tickerRolling,
+		{Method: get, Path: "/api/v3/ticker/bookTicker"}:         (*reqCtx).bookTicker,
+		{Method: get, Path: "/api/v3/avgPrice"}:                  (*reqCtx).avgPrice,
+		{Method: get, Path: "/fapi/v1/exchangeInfo"}:             (*reqCtx).futExchangeInfo,
+		{Method: get, Path: "/fapi/v1/depth"}:                    (*reqCtx).depth,
+		{Method: get, Path: "/fapi/v1/trades"}:                   (*reqCtx).recentTrades,
+		{Method: get, Path: "/fapi/v1/aggTrades"}:                (*reqCtx).aggTrades,
+		{Method: get, Path: "/fapi/v1/klines"}:                   (*reqCtx).klines,
+		{Method: get, Path: "/fapi/v1/ticker/24hr"}:              (*reqCtx).ticker24,
+		{Method: get, Path: "/fapi/v1/ticker/price"}:             (*reqCtx).futTickerPrice,
+		{Method: get, Path: "/fapi/v2/ticker/price"}:             (*reqCtx).futTickerPrice,
+		{Method: get, Path: "/fapi/v1/ticker/bookTicker"}:        (*reqCtx).bookTicker,
+		{Method: get, Path: "/fapi/v1/premiumIndex"}:             (*reqCtx).premiumIndex,
+		{Method: get, Path: "/dapi/v1/exchangeInfo"}:             (*reqCtx).futExchangeInfo,
+		{Method: get, Path: "/dapi/v1/depth"}:                    (*reqCtx).depth,
+		{Method: get, Path: "/dapi/v1/trades"}:                   (*reqCtx).recentTrades,
+		{Method: get, Path: "/dapi/v1/aggTrades"}:                (*reqCtx).aggTrades,
+		{Method: get, Path: "/dapi/v1/klines"}:                   (*reqCtx).klines,
+		{Method: get, Path: "/dapi/v1/ticker/24hr"}:              (*reqCtx).ticker24,
+		{Method: get, Path: "/dapi/v1/ticker/price"}:             (*reqCtx).futTickerPrice,
+		{Method: get, Path: "/dapi/v1/ticker/bookTicker"}:        (*reqCtx).bookTicker,
+		{Method: get, Path: "/dapi/v1/premiumIndex"}:             (*reqCtx).premiumIndex,
+		{Method: get, Path: "/fapi/v1/positionSide/dual"}:        (*reqCtx).futDualSide,
+		{Method: get, Path: "/fapi/v1/multiAssetsMargin"}:        (*reqCtx).futMultiAssets,
+		{Method: get, Path: "/fapi/v1/openOrders"}:               (*reqCtx).futOpenOrders,
+		{Method: get, Path: "/fapi/v1/allOrders"}:                (*reqCtx).futAllOrders,
+		{Method: get, Path: "/fapi/v1/userTrades"}:               (*reqCtx).futUserTrades,
+		{Method: del, Path: "/fapi/v1/allOpenOrders"}:            (*reqCtx).futCancelAll,
+		{Method: get, Path: "/fapi/v3/account"}:                  (*reqCtx).futAccountFull,
+		{Method: get, Path: "/fapi/v2/balance"}:                  (*reqCtx).futBalance,
+		{Method: get, Path: "/fapi/v3/balance"}:                  (*reqCtx).futBalance,
+		{Method: get, Path: "/fapi/v2/positionRisk"}:             (*reqCtx).futPositionRisk,
+		{Method: get, Path: "/fapi/v3/positionRisk"}:             (*reqCtx).futPositionRisk,
+		{Method: post, Path: "/fapi/v1/marginType"}:              (*reqCtx).futMarginType,
+		{Method: post, Path: "/fapi/v1/listenKey"}:               (*reqCtx).listenKeyNew,
+		{Method: put, Path: "/fapi/v1/listenKey"}:                (*reqCtx).listenKeyKeep,
+		{Method: del, Path: "/fapi/v1/listenKey"}:                (*reqCtx).listenKeyClose,
+		{Method: get, Path: "/dapi/v1/account"}:                  (*reqCtx).futAccountFull,
+		{Method: get, Path: "/dapi/v1/balance"}:                  (*reqCtx).futBalance,
+		{Method: get, Path: "/dapi/v1/positionRisk"}:             (*reqCtx).futPositionRisk,
+		{Method: post, Path: "/dapi/v1/marginType"}:              (*reqCtx).futMarginType,
+		{Method: post, Path: "/dapi/v1/listenKey"}:               (*reqCtx).listenKeyNew,
+		{Method: put, Path: "/dapi/v1/listenKey"}:                (*reqCtx).listenKeyKeep,
+		{Method: del, Path: "/dapi/v1/listenKey"}:                (*reqCtx).listenKeyClose,
+		{Method: get, Path: "/sapi/v1/capital/config/getall"}:    (*reqCtx).capitalConfig,
+		{Method: get, Path: "/sapi/v1/margin/allPairs"}:          (*reqCtx).marginAllPairs,
+		{Method: get, Path: "/sapi/v1/margin/isolated/allPairs"}: (*reqCtx).isolatedAllPairs,
+		{Method: post, Path: "/api/v3/orderList/oco"}:            (*reqCtx).newOCO,
+		{Method: get, Path: "/api/v3/orderList"}:                 (*reqCtx).getOrderList,
+		{Method: del, Path: "/api/v3/orderList"}:                 (*reqCtx).cancelOrderList,
+		{Method: get, Path: "/api/v3/openOrderList"}:             (*reqCtx).openOrderLists,
 	}
 }
 
@@ -116,7 +177,7 @@ func newEndpoint(e *catalog.Endpoint, h handlerFunc, extra ...string) *endpoint 
 		ep.group = groupSpot
 	}
 	w := e.Weight
-	if len(w.If) > 0 || len(w.Tiers) > 0 {
+	if w.Varies() {
 		ep.weightFn = func(q *reqCtx) int { return w.Of(q.weightParam) }
 	} else {
 		ep.weight = w.Base
@@ -138,8 +199,13 @@ func newEndpoint(e *catalog.Endpoint, h handlerFunc, extra ...string) *endpoint 
 	for _, p := range e.Params {
 		list = append(list, p.Name)
 	}
-	if e.Security.Signed() {
+	switch {
+	case e.Security.Signed():
 		list = append(list, extra...)
+		list = append(list, "recvWindow", "timestamp", "signature")
+	case e.Security.NeedsKey():
+		// Clients sign keyed endpoints too (ccxt signs every /sapi call);
+		// Binance answers them, the signature unread.
 		list = append(list, "recvWindow", "timestamp", "signature")
 	}
 	ep.allowedList = list

@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/binance/catalog"
 	"github.com/mbxkit/mbx/binance/codes"
@@ -276,41 +273,6 @@ type futAccountResp struct {
 	Positions                   []futPositionJSON `json:"positions"`
 }
 
-// futAccount reports the account's USDT as its futures wallet: margin,
-// positions and PnL are not modelled (leverage is).
-func (q *reqCtx) futAccount() (any, *verify.Rejection) {
-	view, err := q.s.store.balances(q.ctx, q.key.account)
-	if err != nil {
-		return nil, internalError(err)
-	}
-	wallet := decimal.Zero
-	for _, b := range view.balances {
-		if b.Asset == store.FuturesMarginAsset {
-			wallet = b.Free
-		}
-	}
-	w := wallet.StringFixed(8)
-	const z = "0.00000000"
-	out := futAccountResp{FeeBurn: true, CanTrade: true, CanDeposit: true, CanWithdraw: q.key.perms.has(PermWithdraw),
-		TradeGroupID: -1, TotalInitialMargin: z, TotalMaintMargin: z, TotalWalletBalance: w, TotalUnrealizedProfit: z,
-		TotalMarginBalance: w, TotalPositionInitialMargin: z, TotalOpenOrderInitialMargin: z, TotalCrossWalletBalance: w,
-		TotalCrossUnPnl: z, AvailableBalance: w, MaxWithdrawAmount: w,
-		Assets: []futAssetJSON{{Asset: store.FuturesMarginAsset, WalletBalance: w, UnrealizedProfit: z, MarginBalance: w,
-			MaintMargin: z, InitialMargin: z, PositionInitialMargin: z, OpenOrderInitialMargin: z, CrossWalletBalance: w,
-			CrossUnPnl: z, AvailableBalance: w, MaxWithdrawAmount: w, MarginAvailable: true}},
-		Positions: []futPositionJSON{},
-	}
-	for _, sy := range q.s.comp.symbols {
-		if sy.quote != store.FuturesMarginAsset {
-			continue
-		}
-		lev, err := q.s.store.Leverage(q.ctx, q.key.account, sy.name)
-		if err != nil {
-			return nil, internalError(err)
-		}
-		out.Positions = append(out.Positions, futPositionJSON{Symbol: sy.name, InitialMargin: "0", MaintMargin: "0",
-			UnrealizedProfit: z, PositionInitialMargin: "0", OpenOrderInitialMargin: "0", Leverage: strconv.Itoa(lev),
-			EntryPrice: "0.0", MaxNotional: maxNotionalFor(lev), BidNotional: "0", AskNotional: "0", PositionSide: "BOTH", PositionAmt: "0"})
-	}
-	return out, nil
-}
+// futAccount answers GET /fapi/v2/account from the positions replayed
+// from the account's futures trades (futures.go).
+func (q *reqCtx) futAccount() (any, *verify.Rejection) { return q.futAccountFull() }

@@ -23,9 +23,13 @@ type orderReq struct {
 	clientID, respType    string
 	hasQty, hasQuoteQty   bool
 	futures, computeRates bool
+	stopPrice             decimal.Decimal // stop orders (stop.go)
 }
 
-func spotTypes() []string { return []string{store.TypeLimit, store.TypeMarket, store.TypeLimitMaker} }
+func spotTypes() []string {
+	return []string{store.TypeLimit, store.TypeLimitMaker, store.TypeMarket, store.TypeStopLoss,
+		store.TypeStopLossLimit, store.TypeTakeProfit, store.TypeTakeProfitLimit}
+}
 
 // conditional order types Binance knows but the local exchange does not
 // model: answered -1014 rather than "invalid".
@@ -120,6 +124,8 @@ func (s *Server) parseOrder(get getter, futures bool) (*orderReq, *verify.Reject
 	typ, _ := get("type")
 	switch {
 	case typ == store.TypeLimit || typ == store.TypeMarket || (typ == store.TypeLimitMaker && !futures):
+	case !futures && store.IsStopType(typ):
+		return s.parseStopOrder(get, typ)
 	case isConditionalType(typ, futures):
 		return nil, badRequest(codeUnsupportedComb, "Unsupported order combination.",
 			"the local exchange models LIMIT, MARKET and (spot) LIMIT_MAKER orders only")
@@ -261,16 +267,7 @@ func (q *reqCtx) place(g group, o *orderReq) (store.Order, *verify.Rejection) {
 	if o.futures {
 		product = store.ProductFutures
 	}
-	sy := o.sym
-	// The read lock keeps SetPrice from moving the price between reading it
-	// and matching against it.
-	sy.mu.RLock()
-	m := store.Market{Symbol: sy.name, Base: sy.base, Quote: sy.quote, Price: sy.price}
-	ord, err := s.store.PlaceOrder(context.WithoutCancel(q.ctx), acct, m, store.NewOrder{
-		Symbol: sy.name, Side: o.side, Type: o.typ, TimeInForce: o.tif, Quantity: o.qty,
-		QuoteOrderQty: o.quote, Price: o.price, ClientOrderID: o.clientID, Product: product, Now: q.now,
-	})
-	sy.mu.RUnlock()
+	ord, err := s.matchOrder(context.WithoutCancel(q.ctx), acct, o, product, q.now)
 	if err != nil {
 		return store.Order{}, placeError(err, o.futures)
 	}
@@ -294,6 +291,8 @@ func placeError(err error, futures bool) *verify.Rejection {
 			return badRequest(codeFutDuplicateID, "ClientOrderId is duplicated.", err.Error())
 		}
 		return badRequest(codes.NewOrderRejected, codes.MsgDuplicateOrder, err.Error())
+	case errors.Is(err, store.ErrWouldTrigger):
+		return badRequest(codes.NewOrderRejected, "Stop price would trigger immediately.", err.Error())
 	case errors.Is(err, store.ErrWouldMatch):
 		if futures {
 			return badRequest(codeFutPostOnly, "Due to the order could not be executed as maker, the Post Only order will be rejected. The order will not be recorded in the order history", err.Error())

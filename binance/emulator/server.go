@@ -51,6 +51,7 @@ const DefaultBodyTimeout = 30 * time.Second
 type Server struct {
 	cfg     Config
 	comp    *compiled
+	fut     futuresState // margin types and listen keys (futures.go)
 	opt     Options
 	log     *slog.Logger
 	now     func() time.Time
@@ -252,6 +253,8 @@ type PriceUpdate struct {
 	Symbol string  `json:"symbol"`
 	Price  string  `json:"price"`
 	Filled []int64 `json:"filledOrderIds"` // resting orders the new price filled
+	// Triggered are the stop orders the new price started (stop.go).
+	Triggered []int64 `json:"triggeredOrderIds"`
 }
 
 // ErrUnknownSymbol is returned by SetPrice for a symbol not configured.
@@ -278,9 +281,21 @@ func (s *Server) SetPrice(ctx context.Context, sym string, price decimal.Decimal
 		return PriceUpdate{}, fmt.Errorf("emulator: %w", err)
 	}
 	sy.price, sy.priceStr8, sy.priceStrPlain = price, price.StringFixed(assetPrecision), price.String()
-	up := PriceUpdate{Symbol: sym, Price: price.String(), Filled: []int64{}}
+	up := PriceUpdate{Symbol: sym, Price: price.String(), Filled: []int64{}, Triggered: []int64{}}
 	for _, o := range filled {
 		up.Filled = append(up.Filled, o.OrderID)
+	}
+	for _, o := range filled {
+		if err := s.expireSiblings(ctx, o.OrderID, false, s.ServerTime()); err != nil {
+			return up, fmt.Errorf("emulator: end the other legs of order %d: %w", o.OrderID, err)
+		}
+	}
+	triggered, err := s.triggerStops(ctx, sy, price, s.ServerTime())
+	for _, o := range triggered {
+		up.Triggered = append(up.Triggered, o.OrderID)
+	}
+	if err != nil {
+		return up, fmt.Errorf("emulator: trigger stop orders of %s: %w", sym, err)
 	}
 	return up, nil
 }

@@ -73,13 +73,19 @@ func (sy *symbol) info() symbolJSON {
 		Symbol: sy.name, Status: "TRADING", BaseAsset: sy.base, BaseAssetPrecision: assetPrecision,
 		QuoteAsset: sy.quote, QuotePrecision: assetPrecision, QuoteAssetPrecision: assetPrecision,
 		BaseCommissionPrecision: assetPrecision, QuoteCommissionPrecision: assetPrecision,
-		OrderTypes: spotTypes(), QuoteOrderQtyMarketAllowed: true, IsSpotTradingAllowed: true,
+		OrderTypes: spotTypes(), QuoteOrderQtyMarketAllowed: true, IsSpotTradingAllowed: true, OcoAllowed: true,
 		Filters: []any{
 			filterJSON{"filterType": "PRICE_FILTER", "minPrice": f8(sy.tick), "maxPrice": f8(maxPrice), "tickSize": f8(sy.tick)},
 			filterJSON{"filterType": "LOT_SIZE", "minQty": f8(sy.minQty), "maxQty": f8(maxQty), "stepSize": f8(sy.step)},
 			filterJSON{"filterType": "MARKET_LOT_SIZE", "minQty": f8(sy.minQty), "maxQty": f8(maxQty), "stepSize": f8(sy.step)},
 			filterJSON{"filterType": "NOTIONAL", "minNotional": f8(sy.minNotional), "applyMinToMarket": true,
 				"maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
+			// Listed as Binance lists them; the local exchange does not
+			// enforce these four (docs/local-exchange-market.md).
+			filterJSON{"filterType": "ICEBERG_PARTS", "limit": 10},
+			filterJSON{"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": 10, "maxTrailingAboveDelta": 2000, "minTrailingBelowDelta": 10, "maxTrailingBelowDelta": 2000},
+			filterJSON{"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+			filterJSON{"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
 		},
 		Permissions: []string{}, PermissionSets: [][]string{{"SPOT"}},
 		DefaultSelfTradePreventionMode: "NONE", AllowedSelfTradePreventionModes: []string{"NONE"},
@@ -411,7 +417,11 @@ func (q *reqCtx) getOrder() (any, *verify.Rejection) {
 	if !ok {
 		return nil, orderMissing()
 	}
-	return spotOrderView(o, q.unit), nil
+	v := []spotOrderJSON{spotOrderView(o, q.unit)}
+	if rej := q.decorateStops(v); rej != nil {
+		return nil, rej
+	}
+	return v[0], nil
 }
 
 type spotCancelJSON struct {
@@ -456,6 +466,10 @@ func (q *reqCtx) cancelOrder() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
+	// Canceling one leg of an order list cancels the list (orderlist.go).
+	if err := q.s.expireSiblings(context.WithoutCancel(q.ctx), o.OrderID, true, q.now); err != nil {
+		return nil, internalError(err)
+	}
 	return spotCancelView(o, newID, q.now, q.unit), nil
 }
 
@@ -498,6 +512,9 @@ func (q *reqCtx) openOrders() (any, *verify.Rejection) {
 	out := make([]spotOrderJSON, 0, len(orders))
 	for _, o := range orders {
 		out = append(out, spotOrderView(o, q.unit))
+	}
+	if rej := q.decorateStops(out); rej != nil {
+		return nil, rej
 	}
 	return out, nil
 }
@@ -595,6 +612,9 @@ func (q *reqCtx) allOrders() (any, *verify.Rejection) {
 	out := make([]spotOrderJSON, 0, len(all))
 	for _, o := range all {
 		out = append(out, spotOrderView(o, q.unit))
+	}
+	if rej := q.decorateStops(out); rej != nil {
+		return nil, rej
 	}
 	return out, nil
 }

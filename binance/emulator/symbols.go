@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/mbxkit/mbx/binance/emulator/market"
 	"github.com/mbxkit/mbx/sim/store"
 )
 
@@ -30,7 +31,8 @@ type symbol struct {
 	initialPrice                    decimal.Decimal
 	mu                              sync.RWMutex
 	price                           decimal.Decimal
-	priceStr8, priceStrPlain        string // cached renderings of price
+	priceStr8, priceStrPlain        string         // cached renderings of price
+	mkt                             *market.Market // the simulated market around price
 }
 
 func compileSymbol(i int, c SymbolConfig) (*symbol, error) {
@@ -74,6 +76,10 @@ func compileSymbol(i int, c SymbolConfig) (*symbol, error) {
 		return nil, configErr(field("price"), "%s is not a multiple of tick_size %s", s.initialPrice, s.tick)
 	}
 	s.setPrice(s.initialPrice)
+	var err error
+	if s.mkt, err = newMarket(s); err != nil {
+		return nil, configErr(field("symbol"), "%v", err)
+	}
 	return s, nil
 }
 

@@ -192,7 +192,16 @@ func wsPipeline(in *wsIn) *mistake.Pipeline[wsRun] {
 						return s.sort()
 					}},
 				{ID: MistakeWSRESTPayload, Title: "the payload was built the REST way: params in the order sent, values percent-encoded (RFC 3986)", Fix: fixWSSort + " " + fixWSRaw,
-					Apply: func(r *wsRun) bool { r.enc = pct.Escape; return true }},
+					Apply: func(r *wsRun) bool {
+						// Sent sorted, this is the encode step's mistake alone.
+						var s wsRun
+						s.ps = append([]Param(nil), r.ps...)
+						if !s.sort() {
+							return false
+						}
+						r.enc = pct.Escape
+						return true
+					}},
 			}},
 			{Name: StepEncode, Baseline: (*wsRun).build, Variants: []mistake.Variant[wsRun]{
 				encVariant("RFC 3986 percent-encoding", pct.Escape),

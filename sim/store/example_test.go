@@ -59,3 +59,34 @@ func printBalances(ctx context.Context, s *store.Store) {
 		fmt.Println(b.Asset, "free", b.Free, "locked", b.Locked)
 	}
 }
+
+// A MARKET BUY of 0.3 BTC takes two levels of the book: two fills, and the
+// balances move by exactly what they cost.
+func ExampleStore_PlaceTakerOrder() {
+	ctx := context.Background()
+	s, err := store.Open(ctx, ":memory:")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	_ = s.EnsureAccount(ctx, "alice", map[string]decimal.Decimal{"USDT": decimal.NewFromInt(100000)})
+	m := store.Market{Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT", Price: decimal.NewFromInt(50000)}
+	o, err := s.PlaceTakerOrder(ctx, "alice", m, store.NewOrder{Symbol: "BTCUSDT", Side: "BUY", Type: "MARKET",
+		Quantity: decimal.RequireFromString("0.3"), ClientOrderID: "taker-1", Now: time.Unix(1700000000, 0)},
+		[]store.BookFill{{Price: decimal.NewFromInt(50000), Qty: decimal.RequireFromString("0.1")},
+			{Price: decimal.NewFromInt(50010), Qty: decimal.RequireFromString("0.2")}}, decimal.Zero)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(o.Status, o.ExecutedQty, o.CummulativeQuoteQty, len(o.Fills))
+	bs, _ := s.Balances(ctx, "alice")
+	for _, b := range bs {
+		fmt.Println(b.Asset, b.Free)
+	}
+	// Output:
+	// FILLED 0.3 15002 2
+	// BTC 0.3
+	// USDT 84998
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -25,7 +26,7 @@ func TestDurabilitySettings(t *testing.T) {
 		{"fsync at every commit", "writer", "synchronous", "2"}, // FULL
 		{"busy timeout", "writer", "busy_timeout", "10000"},
 		{"foreign keys", "writer", "foreign_keys", "1"},
-		{"schema version", "writer", "user_version", "1"},
+		{"schema version", "writer", "user_version", strconv.Itoa(schemaVersion)},
 		{"reader is read-only", "reader", "query_only", "1"},
 		{"reader busy timeout", "reader", "busy_timeout", "10000"},
 		{"reader sees WAL", "reader", "journal_mode", "wal"},

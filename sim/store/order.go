@@ -224,47 +224,20 @@ func (s *Store) PlaceOrder(ctx context.Context, account string, m Market, o NewO
 	}
 
 	err = s.write(ctx, op, func(tx *sql.Tx) error {
-		if err := requireAccount(ctx, tx, account); err != nil {
-			return err
-		}
-		var dup int64
-		err := tx.QueryRowContext(ctx,
-			`SELECT id FROM orders WHERE account = ? AND client_order_id = ? AND `+openStatuses,
-			account, o.ClientOrderID).Scan(&dup)
-		switch {
-		case err == nil:
-			return fmt.Errorf("%w: newClientOrderId %q is used by open order %d", ErrDuplicateOrder, o.ClientOrderID, dup)
-		case !errors.Is(err, sql.ErrNoRows):
+		if err := checkNewOrder(ctx, tx, account, o.ClientOrderID); err != nil {
 			return err
 		}
 
 		lock := locked{amount: decimal.Zero}
 		if o.Product == ProductFutures {
-			b, err := getBalance(ctx, tx, account, FuturesMarginAsset)
-			if err != nil {
+			if err := checkFuturesMargin(ctx, tx, account); err != nil {
 				return err
-			}
-			if !b.free.IsPositive() {
-				return fmt.Errorf("%w: futures orders need a free %s balance greater than 0, have %s",
-					ErrInsufficientBalance, FuturesMarginAsset, b.free)
 			}
 		} else if lock, err = placeSpotFunds(ctx, tx, account, m, o, qty, crosses, rests); err != nil {
 			return err
 		}
 
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO orders (account, symbol, client_order_id, product, side, type, time_in_force,
-			   price, orig_qty, orig_quote_order_qty, executed_qty, cumm_quote_qty, status,
-			   locked_asset, locked_amount, time_ms, update_ms)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			account, ord.Symbol, ord.ClientOrderID, ord.Product, ord.Side, ord.Type, ord.TimeInForce,
-			ord.Price.String(), ord.OrigQty.String(), ord.OrigQuoteOrderQty.String(),
-			ord.ExecutedQty.String(), ord.CummulativeQuoteQty.String(), ord.Status,
-			lock.asset, lock.amount.String(), millis(now), millis(now))
-		if err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		if ord.OrderID, err = res.LastInsertId(); err != nil {
+		if ord.OrderID, err = insertOrder(ctx, tx, account, ord, lock); err != nil {
 			return err
 		}
 		if fill != nil {
@@ -724,7 +697,7 @@ func (s *Store) SetPrice(ctx context.Context, m Market, now time.Time) ([]Order,
 	filled := []Order{}
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		rows, err := queryOrders(ctx, tx,
-			`SELECT `+orderCols+` FROM orders WHERE symbol = ? AND `+openStatuses+` ORDER BY id`, m.Symbol)
+			`SELECT `+orderCols+` FROM orders WHERE symbol = ? AND `+openStatuses+` AND `+notPendingStop+` ORDER BY id`, m.Symbol)
 		if err != nil {
 			return err
 		}

@@ -74,13 +74,15 @@ func badInput(field, format string, args ...any) error {
 
 // schemaVersion is stored in PRAGMA user_version. Bump it and add a step to
 // migration when the schema changes; never edit a released step.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migration returns the SQL that moves the schema from version v to v+1.
 func migration(v int) string {
 	switch v {
 	case 0:
 		return schemaV1
+	case 1:
+		return schemaV2 // stop.go
 	}
 	return ""
 }
@@ -312,7 +314,7 @@ func (s *Store) Close() error {
 func (s *Store) Reset(ctx context.Context) error {
 	return s.write(ctx, "reset", func(tx *sql.Tx) error {
 		// Children before parents, for the foreign keys.
-		for _, t := range []string{"trades", "ledger", "leverage", "orders", "balances", "accounts"} {
+		for _, t := range []string{"trades", "ledger", "leverage", "stop_orders", "order_list_members", "order_lists", "orders", "balances", "accounts"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return fmt.Errorf("delete %s: %w", t, err)
 			}

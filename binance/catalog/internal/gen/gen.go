@@ -105,7 +105,9 @@ type WeightSpec struct {
 	Base  *int           `yaml:"base"`
 	If    []catalog.Cond `yaml:"if"`
 	Tiers map[int]int    `yaml:"tiers"` // limit up to → weight
-	By    string         `yaml:"by"`    // tier parameter (default limit)
+	By    string         `yaml:"by"`    // tier parameter (default limit; symbols: the list's length)
+	Each  int            `yaml:"each"`  // per item of the By list (with by: symbols)
+	Max   int            `yaml:"max"`   // cap of each × items
 }
 
 // ParamSpec is a parameter in the overlay: "name" or "name*" (mandatory),
@@ -508,6 +510,12 @@ func apply(d *draft, en Entry) error {
 		} else {
 			return fmt.Errorf("%w: weight without base", ErrMissingWeight)
 		}
+		if w.Each > 0 {
+			if w.By == "" {
+				return fmt.Errorf("%w: weight each without by (the list parameter)", ErrOverlay)
+			}
+			nw.TierParam, nw.Each, nw.Max = w.By, w.Each, w.Max
+		}
 		if len(w.Tiers) > 0 {
 			nw.TierParam = w.By
 			if nw.TierParam == "" {
@@ -702,6 +710,12 @@ func weightLit(w *catalog.Weight) string {
 			fmt.Fprintf(&b, "{UpTo: %d, Weight: %d}", t.UpTo, t.Weight)
 		}
 		b.WriteString("}")
+	}
+	if w.Each > 0 {
+		fmt.Fprintf(&b, ", TierParam: %q, Each: %d", w.TierParam, w.Each)
+		if w.Max > 0 {
+			fmt.Fprintf(&b, ", Max: %d", w.Max)
+		}
 	}
 	b.WriteString("}")
 	return b.String()
