@@ -14,11 +14,11 @@ import (
 )
 
 type serveOpts struct {
-	addr    string
-	data    string
-	config  string
-	reset   bool
-	logJSON bool
+	addr     string
+	data     string
+	config   string
+	reset    bool
+	logJSON  bool
 	exchange string
 }
 

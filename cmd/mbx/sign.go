@@ -13,19 +13,19 @@ import (
 )
 
 type signOpts struct {
-	key        keyFlags
-	ws         bool
-	apiKey     string
-	jsonOut    bool
-	method     string
-	path       string
-	baseURL    string
-	bodyParams []string
-	wsMethod   string
-	micro      bool
-	venue      venueFlags
+	key         keyFlags
+	ws          bool
+	apiKey      string
+	jsonOut     bool
+	method      string
+	path        string
+	baseURL     string
+	bodyParams  []string
+	wsMethod    string
+	micro       bool
+	venue       venueFlags
 	timestampMS string
-	baseURLSet bool
+	baseURLSet  bool
 }
 
 // signOutput is the --json shape of `mbx sign`.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/binance"
-	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/binance/emulator"
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 	"github.com/spf13/pflag"

@@ -8,9 +8,9 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/wsapi"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/mbxkit/mbx/binance/wsapi"
 )
 
 // checkWebSocket connects to the WebSocket API that goes with the REST

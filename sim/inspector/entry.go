@@ -39,31 +39,31 @@ const (
 // RawQuery and Body are the bytes received (so they hold the client's
 // signature, which is not a secret but is kept out of the log).
 type Entry struct {
-	ID          uint64        `json:"id"` // the #id of X-MBX-INSPECT
-	Time        time.Time     `json:"time"`
-	Duration    time.Duration `json:"durationNs"`
-	Method      string        `json:"method"`
-	Path        string        `json:"path"`
-	Endpoint    string        `json:"endpoint"` // "GET /api/v3/account", or "" when unknown
-	Security    string        `json:"security"` // NONE, USER_DATA, TRADE, ...
-	APIKey      string        `json:"apiKey,omitempty"`
-	Account     string        `json:"account,omitempty"`
-	RemoteIP    string        `json:"remoteIp"`
-	Verdict     string        `json:"verdict"`
-	Code        int           `json:"code"` // the exchange's error code; 0 when accepted
-	Msg         string        `json:"msg,omitempty"`
-	Weight      int           `json:"weight"` // weight charged (after refunds)
-	UsedWeight  int           `json:"usedWeight1m"`
-	HTTPStatus  int           `json:"status"`
-	Fault       string        `json:"fault,omitempty"` // kind of the injected fault, if any
+	ID         uint64        `json:"id"` // the #id of X-MBX-INSPECT
+	Time       time.Time     `json:"time"`
+	Duration   time.Duration `json:"durationNs"`
+	Method     string        `json:"method"`
+	Path       string        `json:"path"`
+	Endpoint   string        `json:"endpoint"` // "GET /api/v3/account", or "" when unknown
+	Security   string        `json:"security"` // NONE, USER_DATA, TRADE, ...
+	APIKey     string        `json:"apiKey,omitempty"`
+	Account    string        `json:"account,omitempty"`
+	RemoteIP   string        `json:"remoteIp"`
+	Verdict    string        `json:"verdict"`
+	Code       int           `json:"code"` // the exchange's error code; 0 when accepted
+	Msg        string        `json:"msg,omitempty"`
+	Weight     int           `json:"weight"` // weight charged (after refunds)
+	UsedWeight int           `json:"usedWeight1m"`
+	HTTPStatus int           `json:"status"`
+	Fault      string        `json:"fault,omitempty"` // kind of the injected fault, if any
 	// Emulated is "example" when the answer is a documented example, not
 	// modelled state (header X-MBX-EMULATED).
-	Emulated string `json:"emulated,omitempty"`
-	Explanation *Explanation  `json:"explanation,omitempty"`
-	ContentType string        `json:"contentType,omitempty"`
-	RawQuery    string        `json:"rawQuery"`
-	Body        string        `json:"body"`
-	Response    string        `json:"response"`
+	Emulated    string       `json:"emulated,omitempty"`
+	Explanation *Explanation `json:"explanation,omitempty"`
+	ContentType string       `json:"contentType,omitempty"`
+	RawQuery    string       `json:"rawQuery"`
+	Body        string       `json:"body"`
+	Response    string       `json:"response"`
 	// Truncated says RawQuery, Body or Response was cut at MaxRecorded.
 	Truncated bool `json:"truncated,omitempty"`
 }
