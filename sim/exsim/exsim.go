@@ -1,0 +1,316 @@
+// Package exsim holds what every non-Binance local exchange (Bybit, OKX, ...)
+// needs besides its own rules: the SQLite ledger opened from an
+// exchange.EmulatorConfig, the known keys, a bounded list of recent requests
+// served as JSON under /mbx/recent, request-body limits and a listener. The
+// exchange's envelope, codes and endpoints stay in its own package.
+package exsim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/pct"
+	"github.com/mbxkit/mbx/sim/store"
+)
+
+// MaxBody bounds a request body; a real order is a few hundred bytes.
+const MaxBody = 64 << 10
+
+// RecentSize is how many requests /mbx/recent remembers.
+const RecentSize = 200
+
+// maxField bounds each recorded query or body.
+const maxField = 2048
+
+// ExplainHeader carries mbx's explanation of a rejection on every rejected
+// response, as Binance's local exchange does.
+const ExplainHeader = "X-MBX-EXPLAIN"
+
+// Base is the shared part of a local exchange. Build it with Open.
+type Base struct {
+	Store  *store.Store
+	Now    func() time.Time
+	keys   map[string]exchange.EmulatorKey
+	recent *Recent
+	tmpDir string
+
+	mu  sync.Mutex
+	srv *http.Server
+}
+
+// Open validates cfg, opens the ledger (a temporary file when DataPath is
+// empty) and creates an account, named after its API key, for every key.
+func Open(ctx context.Context, exchangeName string, cfg exchange.EmulatorConfig) (*Base, error) {
+	if len(cfg.Keys) == 0 {
+		return nil, fmt.Errorf("%s local exchange: no API keys configured; add at least one key", exchangeName)
+	}
+	b := &Base{Now: cfg.Now, keys: make(map[string]exchange.EmulatorKey, len(cfg.Keys)), recent: NewRecent(RecentSize)}
+	if b.Now == nil {
+		b.Now = time.Now
+	}
+	for i, k := range cfg.Keys {
+		switch {
+		case k.APIKey == "" || strings.ContainsAny(k.APIKey, " \t\r\n"):
+			return nil, fmt.Errorf("%s local exchange: key #%d: apiKey must be non-empty without spaces", exchangeName, i+1)
+		case k.Secret.IsZero():
+			return nil, fmt.Errorf("%s local exchange: key %s: secret is empty; set the key's secret", exchangeName, MaskKey(k.APIKey))
+		}
+		if _, dup := b.keys[k.APIKey]; dup {
+			return nil, fmt.Errorf("%s local exchange: key %s is configured twice", exchangeName, MaskKey(k.APIKey))
+		}
+		b.keys[k.APIKey] = k
+	}
+	path := cfg.DataPath
+	if path == "" {
+		dir, err := os.MkdirTemp("", "mbx-"+exchangeName+"-")
+		if err != nil {
+			return nil, fmt.Errorf("%s local exchange: temporary ledger: %w", exchangeName, err)
+		}
+		b.tmpDir, path = dir, filepath.Join(dir, "ledger.sqlite")
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		b.removeTmp()
+		return nil, fmt.Errorf("%s local exchange: %w", exchangeName, err)
+	}
+	b.Store = st
+	for _, k := range cfg.Keys {
+		bal := make(map[string]decimal.Decimal, len(k.Balances))
+		for asset, amount := range k.Balances {
+			d, err := decimal.NewFromString(amount)
+			if err != nil || d.IsNegative() {
+				_ = b.Close()
+				return nil, fmt.Errorf("%s local exchange: key %s: balance %s=%q is not a decimal amount >= 0", exchangeName, MaskKey(k.APIKey), asset, amount)
+			}
+			bal[asset] = d
+		}
+		if err := st.EnsureAccount(ctx, k.APIKey, bal); err != nil {
+			_ = b.Close()
+			return nil, fmt.Errorf("%s local exchange: %w", exchangeName, err)
+		}
+	}
+	return b, nil
+}
+
+func (b *Base) removeTmp() {
+	if b.tmpDir != "" {
+		_ = os.RemoveAll(b.tmpDir)
+	}
+}
+
+// Lookup finds a configured key's credentials (HMAC secret and passphrase).
+func (b *Base) Lookup(apiKey string) (exchange.Credentials, bool) {
+	k, ok := b.keys[apiKey]
+	if !ok {
+		return exchange.Credentials{}, false
+	}
+	return exchange.Credentials{APIKey: k.APIKey, Secret: k.Secret, Passphrase: k.Passphrase}, true
+}
+
+// Recent is the list behind /mbx/recent.
+func (b *Base) Recent() *Recent { return b.recent }
+
+// Start listens on addr and serves h until Close.
+func (b *Base) Start(ctx context.Context, addr string, h http.Handler) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.srv != nil {
+		return "", errors.New("local exchange: already started")
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("local exchange: listen on %s: %w", addr, err)
+	}
+	b.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	go func() { _ = b.srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the listener (if started), closes the ledger and removes a
+// temporary one.
+func (b *Base) Close() error {
+	b.mu.Lock()
+	srv := b.srv
+	b.srv = nil
+	b.mu.Unlock()
+	var errs []error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, srv.Shutdown(ctx))
+		cancel()
+	}
+	if b.Store != nil {
+		errs = append(errs, b.Store.Close())
+	}
+	b.removeTmp()
+	return errors.Join(errs...)
+}
+
+// ReadBody reads at most MaxBody bytes of r's body.
+func ReadBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the body: %w", err)
+	}
+	if len(body) > MaxBody {
+		return nil, fmt.Errorf("the body is larger than %d KiB", MaxBody>>10)
+	}
+	return body, nil
+}
+
+// Incoming is r with body as the exchange verifies it: the raw query and body,
+// never re-encoded.
+func Incoming(r *http.Request, body []byte) exchange.Incoming {
+	return exchange.Incoming{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body}
+}
+
+// QueryParams decodes a raw query in order. Both %20 and '+' read as a space,
+// as the exchanges' servers do.
+func QueryParams(raw string) (map[string]string, error) {
+	out := make(map[string]string)
+	if raw == "" {
+		return out, nil
+	}
+	for _, kv := range strings.Split(raw, "&") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		name, err := pct.FormUnescape(k)
+		if err != nil {
+			return nil, fmt.Errorf("query parameter %q: %w", k, err)
+		}
+		val, err := pct.FormUnescape(v)
+		if err != nil {
+			return nil, fmt.Errorf("query parameter %s: %w", name, err)
+		}
+		out[name] = val
+	}
+	return out, nil
+}
+
+// BodyParams decodes a JSON object body; string values as they are, numbers
+// and booleans as their JSON text (clients differ in which they send). An
+// empty body is no parameters.
+func BodyParams(body []byte) (map[string]string, error) {
+	out := make(map[string]string)
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return out, nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("the body is not a JSON object: %w", err)
+	}
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			out[k] = s
+			continue
+		}
+		switch t := strings.TrimSpace(string(v)); {
+		case t == "null":
+		case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "["):
+			out[k] = t
+		default:
+			out[k] = t
+		}
+	}
+	return out, nil
+}
+
+// MaskKey shows the first and last four characters of an API key.
+func MaskKey(k string) string {
+	if len(k) <= 8 {
+		return strings.Repeat("*", len(k))
+	}
+	return k[:4] + "…" + k[len(k)-4:]
+}
+
+// Entry is one request as the local exchange saw and answered it. It never
+// holds a secret; the API key is masked.
+type Entry struct {
+	ID          uint64    `json:"id"`
+	Time        time.Time `json:"time"`
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	RawQuery    string    `json:"rawQuery,omitempty"`
+	Body        string    `json:"body,omitempty"`
+	APIKey      string    `json:"apiKey,omitempty"`
+	Status      int       `json:"status"`
+	Code        string    `json:"code"`
+	Message     string    `json:"msg,omitempty"`
+	Explanation string    `json:"explanation,omitempty"`
+	Mistakes    []string  `json:"mistakes,omitempty"`
+}
+
+// Recent is a bounded, concurrency-safe list of the latest entries.
+type Recent struct {
+	mu   sync.Mutex
+	buf  []Entry
+	next uint64
+	size int
+}
+
+// NewRecent remembers the last n entries (n >= 1).
+func NewRecent(n int) *Recent {
+	if n < 1 {
+		n = 1
+	}
+	return &Recent{size: n}
+}
+
+// Add records e, clipping its query and body, and returns its id.
+func (r *Recent) Add(e Entry) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	e.ID = r.next
+	e.RawQuery, e.Body = clip(e.RawQuery), clip(e.Body)
+	if e.APIKey != "" {
+		e.APIKey = MaskKey(e.APIKey)
+	}
+	if len(r.buf) == r.size {
+		copy(r.buf, r.buf[1:])
+		r.buf = r.buf[:len(r.buf)-1]
+	}
+	r.buf = append(r.buf, e)
+	return e.ID
+}
+
+// All returns the entries, newest first.
+func (r *Recent) All() []Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Entry, len(r.buf))
+	copy(out, r.buf)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out
+}
+
+// ServeHTTP answers GET /mbx/recent with the entries as JSON.
+func (r *Recent) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(r.All())
+}
+
+func clip(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	return s[:maxField] + "…"
+}
