@@ -483,3 +483,6 @@ func storeErr(err error) *apiError {
 		return &apiError{status: http.StatusInternalServerError, code: "10016", msg: "Server error.", explanation: "the local exchange's ledger failed: " + err.Error()}
 	}
 }
+
+// Recent returns the requests the exchange answered, newest first.
+func (e *Emulator) Recent() []exsim.Entry { return e.base.Recent().All() }
