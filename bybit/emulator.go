@@ -141,8 +141,8 @@ func (e *Emulator) private(pattern string, h handler) {
 		}
 		v := New().Verify(exsim.Incoming(r, body), e.base.Lookup, e.base.Now())
 		if !v.OK {
-			e.record(r, body, v.APIKey, v.Status, v.Code, v.Message, v.Explanation, v.Mistakes)
-			w.Header().Set(exsim.ExplainHeader, headerSafe(v.Explanation))
+			e.base.Record(r, body, v.APIKey, v.Status, v.Code, v.Message, v.Explanation, v.Mistakes)
+			exsim.Explain(w.Header(), v.Explanation)
 			writeEnvelope(w, v.Status, v.Code, v.Message, struct{}{}, e.base.Now())
 			return
 		}
@@ -167,18 +167,13 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, key string, re
 
 func (e *Emulator) answerBody(w http.ResponseWriter, r *http.Request, body []byte, key string, res any, aerr *apiError) {
 	if aerr != nil {
-		e.record(r, body, key, aerr.status, aerr.code, aerr.msg, aerr.explanation, nil)
-		w.Header().Set(exsim.ExplainHeader, headerSafe(aerr.explanation))
+		e.base.Record(r, body, key, aerr.status, aerr.code, aerr.msg, aerr.explanation, nil)
+		exsim.Explain(w.Header(), aerr.explanation)
 		writeEnvelope(w, aerr.status, aerr.code, aerr.msg, struct{}{}, e.base.Now())
 		return
 	}
-	e.record(r, body, key, http.StatusOK, CodeOK, "OK", "", nil)
+	e.base.Record(r, body, key, http.StatusOK, CodeOK, "OK", "", nil)
 	writeEnvelope(w, http.StatusOK, CodeOK, "OK", res, e.base.Now())
-}
-
-func (e *Emulator) record(r *http.Request, body []byte, key string, status int, code, msg, expl string, mistakes []string) {
-	e.base.Recent().Add(exsim.Entry{Time: e.base.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: string(body),
-		APIKey: key, Status: status, Code: code, Message: msg, Explanation: expl, Mistakes: mistakes})
 }
 
 // writeEnvelope writes Bybit's v5 envelope.
@@ -187,20 +182,6 @@ func writeEnvelope(w http.ResponseWriter, status int, code, msg string, result a
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"retCode": n, "retMsg": msg, "result": result, "retExtInfo": struct{}{}, "time": now.UnixMilli()})
-}
-
-// headerSafe keeps an explanation to one printable header line.
-func headerSafe(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 1024 {
-		s = s[:1024]
-	}
-	return s
 }
 
 func (e *Emulator) instruments(_ context.Context, _ string, p map[string]string) (any, *apiError) {

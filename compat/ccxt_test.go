@@ -14,6 +14,7 @@ import (
 	"github.com/mbxkit/mbx/bybit"
 	"github.com/mbxkit/mbx/exchange"
 	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/okx"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sim/exsim"
 )
@@ -87,6 +88,9 @@ func TestCCXT(t *testing.T) {
 	}{
 		{"bybit", "ccxt-bybit.mjs", bybit.CodeSign, "", func(ctx context.Context, c exchange.EmulatorConfig) (ccxtEmulator, error) {
 			return bybit.NewEmulator(ctx, c)
+		}},
+		{"okx", "ccxt-okx.mjs", okx.CodeSign, "mbx-Passphrase-1", func(ctx context.Context, c exchange.EmulatorConfig) (ccxtEmulator, error) {
+			return okx.NewEmulator(ctx, c)
 		}},
 	}
 	for _, tt := range tests {

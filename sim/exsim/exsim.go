@@ -314,3 +314,24 @@ func clip(s string) string {
 	}
 	return s[:maxField] + "…"
 }
+
+// Record adds r, answered with status and code, to the recent list.
+func (b *Base) Record(r *http.Request, body []byte, apiKey string, status int, code, msg, explanation string, mistakes []string) {
+	b.recent.Add(Entry{Time: b.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: string(body),
+		APIKey: apiKey, Status: status, Code: code, Message: msg, Explanation: explanation, Mistakes: mistakes})
+}
+
+// Explain sets ExplainHeader to explanation, kept to one printable line of
+// at most 1 KiB.
+func Explain(h http.Header, explanation string) {
+	s := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, explanation)
+	if len(s) > 1024 {
+		s = s[:1024]
+	}
+	h.Set(ExplainHeader, s)
+}
