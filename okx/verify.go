@@ -81,6 +81,11 @@ func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Tim
 				unit = "seconds"
 			}
 			expl = fmt.Sprintf("OK-ACCESS-TIMESTAMP is Unix time in %s; OKX's REST API wants ISO-8601 UTC with milliseconds, e.g. %s (Unix seconds are for the WebSocket login only)", unit, now.UTC().Format(TimestampLayout))
+		} else if local, err := time.Parse("2006-01-02T15:04:05.999999999", ts); err == nil {
+			expl = "OK-ACCESS-TIMESTAMP has no time zone; send UTC with a trailing Z, e.g. " + now.UTC().Format(TimestampLayout)
+			if d := local.Sub(now.UTC()).Abs(); d >= 30*time.Minute && d <= 15*time.Hour {
+				expl = fmt.Sprintf("OK-ACCESS-TIMESTAMP is local time (%v from UTC) without a zone; send UTC with a trailing Z, e.g. %s", d.Round(time.Minute), now.UTC().Format(TimestampLayout))
+			}
 		}
 		return reject(key, CodeInvalidTimestamp, "Invalid OK-ACCESS-TIMESTAMP", expl)
 	}
@@ -88,9 +93,6 @@ func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Tim
 		expl := fmt.Sprintf("the timestamp is %v behind the server, more than OKX's %v: the client clock runs slow or the request was delayed; sync with GET /api/v5/public/time (mbx's clock does)", d.Round(time.Millisecond), Expiry)
 		if d < 0 {
 			expl = fmt.Sprintf("the timestamp is %v ahead of the server: the client clock runs fast; sync with GET /api/v5/public/time (mbx's clock does)", (-d).Round(time.Millisecond))
-		}
-		if _, off := when.Zone(); off != 0 || (!strings.HasSuffix(ts, "Z") && d.Abs() >= time.Hour) {
-			expl = "OK-ACCESS-TIMESTAMP is local time, not UTC; send UTC with a trailing Z, e.g. " + now.UTC().Format(TimestampLayout)
 		}
 		return reject(key, CodeTimestampExpired, "Timestamp request expired", expl)
 	}
