@@ -136,8 +136,9 @@ func (b *Base) Start(ctx context.Context, addr string, h http.Handler) (string, 
 	if err != nil {
 		return "", fmt.Errorf("local exchange: listen on %s: %w", addr, err)
 	}
-	b.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
-	go func() { _ = b.srv.Serve(ln) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	b.srv = srv
+	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), nil
 }
 
@@ -217,18 +218,16 @@ func BodyParams(body []byte) (map[string]string, error) {
 		return nil, fmt.Errorf("the body is not a JSON object: %w", err)
 	}
 	for k, v := range raw {
+		t := strings.TrimSpace(string(v))
+		if t == "null" {
+			continue
+		}
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
 			out[k] = s
 			continue
 		}
-		switch t := strings.TrimSpace(string(v)); {
-		case t == "null":
-		case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "["):
-			out[k] = t
-		default:
-			out[k] = t
-		}
+		out[k] = t // a number, boolean, object or array as its JSON text
 	}
 	return out, nil
 }
