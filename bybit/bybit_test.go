@@ -262,6 +262,7 @@ func TestVerify(t *testing.T) {
 		{"secret with newline", mk("GET", q, "", map[string]string{HeaderSign: signWith(testSecret+"\n", Prehash(ts, "KEY123", "5000", []byte(q)))}), CodeSign, "trailing newline"},
 		{"secret with CRLF", mk("GET", q, "", map[string]string{HeaderSign: signWith(testSecret+"\r\n", Prehash(ts, "KEY123", "5000", []byte(q)))}), CodeSign, "CRLF"},
 		{"recv window not signed", mk("GET", q, "", map[string]string{HeaderSign: signWith(testSecret, Prehash(ts, "KEY123", "", []byte(q)))}), CodeSign, "recv window was left out"},
+		{"key first", mk("GET", q, "", map[string]string{HeaderSign: signWith(testSecret, Prehash("KEY123", ts, "5000", []byte(q)))}), CodeSign, "wrong order (apiKey+timestamp"},
 		{"upper-case hex", mk("GET", q, "", map[string]string{HeaderSign: strings.ToUpper(signWith(testSecret, Prehash(ts, "KEY123", "5000", []byte(q))))}), CodeSign, "upper-case hex"},
 		{"base64", mk("GET", q, "", map[string]string{HeaderSign: base64.StdEncoding.EncodeToString(hmacSHA256([]byte(testSecret), Prehash(ts, "KEY123", "5000", []byte(q))))}), CodeSign, "is base64"},
 		{"body re-serialised with spaces", mk("POST", "", `{"category": "spot", "symbol": "BTCUSDT", "qty": "1"}`, map[string]string{HeaderSign: signWith(testSecret, Prehash(ts, "KEY123", "5000", []byte(body)))}), CodeSign, "signed compact JSON"},

@@ -202,3 +202,18 @@ func TestTimeSource(t *testing.T) {
 		t.Errorf("timeSecond only: %v %v", got, err)
 	}
 }
+
+func TestContractEmulator(t *testing.T) {
+	var ex exchange.Exchange = New()
+	if em, err := ex.NewEmulator(context.Background(), exchange.EmulatorConfig{}); err == nil || em != nil {
+		t.Fatalf("NewEmulator without keys = %v, %v; want nil and an error", em, err)
+	}
+	em, err := ex.NewEmulator(context.Background(), exchange.EmulatorConfig{Keys: []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Close()
+	if ex.Name() != "bybit" || em.Handler() == nil {
+		t.Error("contract")
+	}
+}

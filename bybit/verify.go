@@ -151,6 +151,8 @@ func mistakes(r exchange.Incoming, key, ts, rw string, payload []byte, c exchang
 	other := []exchange.Variant{
 		{Mistake: "the recv window was left out of the signed string; sign timestamp+apiKey+recvWindow+payload", Value: Prehash(ts, key, "", payload)},
 		{Mistake: "the API key was left out of the signed string; sign timestamp+apiKey+recvWindow+payload", Value: Prehash(ts, "", rw, payload)},
+		{Mistake: "the parts were signed in the wrong order (apiKey+timestamp+recvWindow+payload); sign timestamp+apiKey+recvWindow+payload", Value: Prehash(key, ts, rw, payload)},
+		{Mistake: "the parts were signed in the wrong order (timestamp+recvWindow+apiKey+payload); sign timestamp+apiKey+recvWindow+payload", Value: Prehash(ts, rw, key, payload)},
 	}
 	if rw == "" {
 		other = append(other, exchange.Variant{Mistake: "the string was signed with recv window 5000 but X-BAPI-RECV-WINDOW was not sent; send the header with the value signed", Value: Prehash(ts, key, "5000", payload)})

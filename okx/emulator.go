@@ -44,7 +44,11 @@ var _ exchange.Emulator = (*Emulator)(nil)
 
 // NewEmulator builds OKX's local exchange from cfg; Start listens.
 func (Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (exchange.Emulator, error) {
-	return NewEmulator(ctx, cfg)
+	e, err := NewEmulator(ctx, cfg)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return e, nil
 }
 
 // NewEmulator builds OKX's local exchange from cfg. Every key needs a

@@ -228,6 +228,7 @@ func TestVerify(t *testing.T) {
 		{"sorted", mk("GET", q, "", sigOf(testSecret, "GET", "clOrdId=a%20b&instId=BTC-USDT", "")), CodeSign, "sorted by name"},
 		{"path without query", mk("GET", q, "", sigOf(testSecret, "GET", "", "")), CodeSign, "without its query"},
 		{"lower-case method", mk("GET", q, "", sigOf(testSecret, "get", q, "")), CodeSign, "lower case"},
+		{"method first", mk("GET", q, "", map[string]string{HeaderSign: b64(testSecret, Prehash("GET", ts, path, q, nil))}), CodeSign, "wrong order"},
 		{"GET signed {}", mk("GET", q, "", sigOf(testSecret, "GET", q, "{}")), CodeSign, "{} was signed for a GET"},
 		{"secret newline", mk("GET", q, "", sigOf(testSecret+"\n", "GET", q, "")), CodeSign, "trailing newline"},
 		{"quoted secret", mk("GET", q, "", sigOf(`"`+testSecret+`"`, "GET", q, "")), CodeSign, "quotes"},

@@ -133,6 +133,7 @@ func mistakes(r exchange.Incoming, method, ts string, secret []byte, sig string,
 		attempts = append(attempts, exchange.Variant{Mistake: b.Mistake, Value: Prehash(ts, method, r.Path, r.RawQuery, b.Value)})
 	}
 	attempts = append(attempts,
+		exchange.Variant{Mistake: "the parts were signed in the wrong order (METHOD+timestamp+path+body); sign timestamp+METHOD+path+body", Value: Prehash(method, ts, r.Path, r.RawQuery, body)},
 		exchange.Variant{Mistake: "the method was signed in lower case; sign it in upper case (GET, POST)", Value: Prehash(ts, strings.ToLower(method), r.Path, r.RawQuery, body)},
 		exchange.Variant{Mistake: fmt.Sprintf("the timestamp was signed as Unix milliseconds; sign OK-ACCESS-TIMESTAMP exactly as sent (%s)", ts), Value: Prehash(strconv.FormatInt(when.UnixMilli(), 10), method, r.Path, r.RawQuery, body)},
 		exchange.Variant{Mistake: fmt.Sprintf("the timestamp was signed as Unix seconds; sign OK-ACCESS-TIMESTAMP exactly as sent (%s)", ts), Value: Prehash(strconv.FormatFloat(float64(when.UnixMilli())/1000, 'f', 3, 64), method, r.Path, r.RawQuery, body)},
