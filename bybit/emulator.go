@@ -38,9 +38,8 @@ func markets() []market {
 // ledger. Every rejection carries X-MBX-EXPLAIN; /mbx/recent lists recent
 // requests as JSON.
 type Emulator struct {
-	base    *exsim.Base
-	markets map[string]market
-	mux     *http.ServeMux
+	*exsim.Base // Handler, Start, Close, Recent
+	markets     map[string]market
 }
 
 var _ exchange.Emulator = (*Emulator)(nil)
@@ -66,24 +65,13 @@ func NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (*Emulator, e
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{base: b, markets: map[string]market{}, mux: http.NewServeMux()}
+	e := &Emulator{Base: b, markets: map[string]market{}}
 	for _, m := range markets() {
 		e.markets[m.symbol] = m
 	}
 	e.routes()
 	return e, nil
 }
-
-// Handler serves the v5 API and /mbx/recent.
-func (e *Emulator) Handler() http.Handler { return e.mux }
-
-// Start listens on addr and returns the base URL.
-func (e *Emulator) Start(ctx context.Context, addr string) (string, error) {
-	return e.base.Start(ctx, addr, e.mux)
-}
-
-// Close stops serving and closes the ledger.
-func (e *Emulator) Close() error { return e.base.Close() }
 
 // apiError is a Bybit answer other than success.
 type apiError struct {
@@ -102,30 +90,29 @@ func paramErr(msg, explanation string) *apiError {
 type handler func(ctx context.Context, account string, p map[string]string) (any, *apiError)
 
 func (e *Emulator) routes() {
-	e.mux.Handle("GET /mbx/recent", e.base.Recent())
 	e.public("GET /v5/market/time", func(context.Context, string, map[string]string) (any, *apiError) {
-		now := e.base.Now()
+		now := e.Base.Now()
 		return map[string]string{"timeSecond": strconv.FormatInt(now.Unix(), 10), "timeNano": strconv.FormatInt(now.UnixNano(), 10)}, nil
 	})
 	e.public("GET /v5/market/instruments-info", e.instruments)
 	e.private("GET /v5/user/query-api", e.queryAPI)
 	e.private("GET /v5/account/info", func(context.Context, string, map[string]string) (any, *apiError) {
 		return map[string]any{"unifiedMarginStatus": 5, "marginMode": "REGULAR_MARGIN", "isMasterTrader": false,
-			"spotHedgingStatus": "OFF", "updatedTime": strconv.FormatInt(e.base.Now().UnixMilli(), 10), "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0}, nil
+			"spotHedgingStatus": "OFF", "updatedTime": strconv.FormatInt(e.Base.Now().UnixMilli(), 10), "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0}, nil
 	})
 	e.private("GET /v5/asset/coin/query-info", e.coins)
 	e.private("GET /v5/account/wallet-balance", e.walletBalance)
 	e.private("POST /v5/order/create", e.createOrder)
 	e.private("GET /v5/order/realtime", e.realtime)
 	e.private("POST /v5/order/cancel", e.cancelOrder)
-	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		e.answer(w, r, "", nil, &apiError{status: http.StatusNotFound, code: "10017", msg: "route not found",
 			explanation: "mbx's Bybit local exchange does not serve " + r.Method + " " + r.URL.Path})
 	})
 }
 
 func (e *Emulator) public(pattern string, h handler) {
-	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := exsim.QueryParams(r.URL.RawQuery)
 		if err != nil {
 			e.answer(w, r, "", nil, paramErr("params error: "+err.Error(), "the query string is not valid percent-encoding"))
@@ -137,31 +124,20 @@ func (e *Emulator) public(pattern string, h handler) {
 }
 
 func (e *Emulator) private(pattern string, h handler) {
-	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		body, err := exsim.ReadBody(r)
+	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		key, body, ok := e.Authenticate(w, r, New(), func(v exchange.Verdict) {
+			writeEnvelope(w, v.Status, v.Code, v.Message, struct{}{}, e.Now())
+		})
+		if !ok {
+			return
+		}
+		p, err := exsim.Params(r, body)
 		if err != nil {
-			e.answer(w, r, "", nil, paramErr("params error: "+err.Error(), err.Error()))
+			e.answerBody(w, r, body, key, nil, paramErr("params error: "+err.Error(), "the parameters could not be read: "+err.Error()))
 			return
 		}
-		v := New().Verify(exsim.Incoming(r, body), e.base.Lookup, e.base.Now())
-		if !v.OK {
-			e.base.Record(r, body, v.APIKey, v.Status, v.Code, v.Message, v.Explanation, v.Mistakes)
-			exsim.Explain(w.Header(), v.Explanation)
-			writeEnvelope(w, v.Status, v.Code, v.Message, struct{}{}, e.base.Now())
-			return
-		}
-		var p map[string]string
-		if r.Method == http.MethodPost {
-			p, err = exsim.BodyParams(body)
-		} else {
-			p, err = exsim.QueryParams(r.URL.RawQuery)
-		}
-		if err != nil {
-			e.answer(w, r, v.APIKey, nil, paramErr("params error: "+err.Error(), "the parameters could not be read: "+err.Error()))
-			return
-		}
-		res, aerr := h(r.Context(), v.APIKey, p)
-		e.answerBody(w, r, body, v.APIKey, res, aerr)
+		res, aerr := h(r.Context(), key, p)
+		e.answerBody(w, r, body, key, res, aerr)
 	})
 }
 
@@ -171,13 +147,13 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, key string, re
 
 func (e *Emulator) answerBody(w http.ResponseWriter, r *http.Request, body []byte, key string, res any, aerr *apiError) {
 	if aerr != nil {
-		e.base.Record(r, body, key, aerr.status, aerr.code, aerr.msg, aerr.explanation, nil)
+		e.Base.Record(r, body, key, aerr.status, aerr.code, aerr.msg, aerr.explanation, nil)
 		exsim.Explain(w.Header(), aerr.explanation)
-		writeEnvelope(w, aerr.status, aerr.code, aerr.msg, struct{}{}, e.base.Now())
+		writeEnvelope(w, aerr.status, aerr.code, aerr.msg, struct{}{}, e.Base.Now())
 		return
 	}
-	e.base.Record(r, body, key, http.StatusOK, CodeOK, "OK", "", nil)
-	writeEnvelope(w, http.StatusOK, CodeOK, "OK", res, e.base.Now())
+	e.Base.Record(r, body, key, http.StatusOK, CodeOK, "OK", "", nil)
+	writeEnvelope(w, http.StatusOK, CodeOK, "OK", res, e.Base.Now())
 }
 
 // writeEnvelope writes Bybit's v5 envelope.
@@ -242,7 +218,7 @@ func (e *Emulator) walletBalance(ctx context.Context, account string, p map[stri
 	default:
 		return nil, paramErr("accountType only support UNIFIED", "the local exchange models a unified trading account: send accountType=UNIFIED")
 	}
-	bals, err := e.base.Store.Balances(ctx, account)
+	bals, err := e.Base.Store.Balances(ctx, account)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -287,7 +263,7 @@ func (e *Emulator) createOrder(ctx context.Context, account string, p map[string
 	if aerr != nil {
 		return nil, aerr
 	}
-	o := store.NewOrder{Symbol: m.symbol, Now: e.base.Now(), ClientOrderID: p["orderLinkId"]}
+	o := store.NewOrder{Symbol: m.symbol, Now: e.Base.Now(), ClientOrderID: p["orderLinkId"]}
 	switch p["side"] {
 	case "Buy":
 		o.Side = store.SideBuy
@@ -332,7 +308,7 @@ func (e *Emulator) createOrder(ctx context.Context, account string, p map[string
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = "mbx" + strconv.FormatInt(o.Now.UnixNano(), 36)
 	}
-	ord, err := e.base.Store.PlaceOrder(ctx, account, store.Market{Symbol: m.symbol, Base: m.base, Quote: m.quote, Price: m.price}, o)
+	ord, err := e.Base.Store.PlaceOrder(ctx, account, store.Market{Symbol: m.symbol, Base: m.base, Quote: m.quote, Price: m.price}, o)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -365,7 +341,7 @@ func (e *Emulator) realtime(ctx context.Context, account string, p map[string]st
 		if aerr != nil {
 			return nil, aerr
 		}
-		o, err := e.base.Store.GetOrder(ctx, account, m.symbol, id, link)
+		o, err := e.Base.Store.GetOrder(ctx, account, m.symbol, id, link)
 		if err != nil && !errors.Is(err, store.ErrUnknownOrder) {
 			return nil, storeErr(err)
 		}
@@ -379,7 +355,7 @@ func (e *Emulator) realtime(ctx context.Context, account string, p map[string]st
 				return nil, paramErr("params error: symbol invalid", "unknown symbol "+strconv.Quote(sym))
 			}
 		}
-		os, err := e.base.Store.OpenOrders(ctx, account, sym)
+		os, err := e.Base.Store.OpenOrders(ctx, account, sym)
 		if err != nil {
 			return nil, storeErr(err)
 		}
@@ -404,7 +380,7 @@ func (e *Emulator) cancelOrder(ctx context.Context, account string, p map[string
 	if id == 0 && link == "" {
 		return nil, paramErr("params error: orderId or orderLinkId is required", "send orderId or orderLinkId")
 	}
-	o, err := e.base.Store.CancelOrder(ctx, account, m.symbol, id, link, e.base.Now())
+	o, err := e.Base.Store.CancelOrder(ctx, account, m.symbol, id, link, e.Base.Now())
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -468,6 +444,3 @@ func storeErr(err error) *apiError {
 		return &apiError{status: http.StatusInternalServerError, code: "10016", msg: "Server error.", explanation: "the local exchange's ledger failed: " + err.Error()}
 	}
 }
-
-// Recent returns the requests the exchange answered, newest first.
-func (e *Emulator) Recent() []exsim.Entry { return e.base.Recent().All() }

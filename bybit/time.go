@@ -1,13 +1,10 @@
 package bybit
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mbxkit/mbx/clock"
@@ -20,29 +17,7 @@ const TimePath = "/v5/market/time"
 // timeSecond when timeNano is absent). hc nil means a client with
 // clock.DefaultHTTPTimeout.
 func (Exchange) TimeSource(baseURL string, hc *http.Client) clock.Source {
-	if hc == nil {
-		hc = &http.Client{Timeout: clock.DefaultHTTPTimeout}
-	}
-	u := strings.TrimRight(baseURL, "/") + TimePath
-	return clock.SourceFunc(func(ctx context.Context) (time.Time, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("bybit: server time URL %q: %w", u, err)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("bybit: server time: %w", err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, clock.MaxBodyBytes))
-		if err != nil {
-			return time.Time{}, fmt.Errorf("bybit: server time: reading %s: %w", u, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return time.Time{}, fmt.Errorf("bybit: server time: GET %s: HTTP %s", u, resp.Status)
-		}
-		return parseTime(body)
-	})
+	return clock.JSONSource(baseURL, TimePath, hc, parseTime)
 }
 
 // parseTime reads Bybit's time answer.

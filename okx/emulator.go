@@ -35,9 +35,8 @@ func instruments() []instrument {
 // codes, state in the SQLite ledger. Every rejection carries X-MBX-EXPLAIN;
 // /mbx/recent lists recent requests as JSON.
 type Emulator struct {
-	base  *exsim.Base
-	insts map[string]instrument
-	mux   *http.ServeMux
+	*exsim.Base // Handler, Start, Close, Recent
+	insts       map[string]instrument
 }
 
 var _ exchange.Emulator = (*Emulator)(nil)
@@ -63,27 +62,13 @@ func NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (*Emulator, e
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{base: b, insts: map[string]instrument{}, mux: http.NewServeMux()}
+	e := &Emulator{Base: b, insts: map[string]instrument{}}
 	for _, in := range instruments() {
 		e.insts[in.id] = in
 	}
 	e.routes()
 	return e, nil
 }
-
-// Handler serves the v5 API and /mbx/recent.
-func (e *Emulator) Handler() http.Handler { return e.mux }
-
-// Start listens on addr and returns the base URL.
-func (e *Emulator) Start(ctx context.Context, addr string) (string, error) {
-	return e.base.Start(ctx, addr, e.mux)
-}
-
-// Close stops serving and closes the ledger.
-func (e *Emulator) Close() error { return e.base.Close() }
-
-// Recent returns the requests the exchange answered, newest first.
-func (e *Emulator) Recent() []exsim.Entry { return e.base.Recent().All() }
 
 // apiError is an OKX answer other than success. sCode, when set, is the
 // per-item code of a trade endpoint (the envelope then says code "1").
@@ -107,9 +92,8 @@ func emptyErr(name string) *apiError {
 type handler func(ctx context.Context, account string, p map[string]string) ([]any, *apiError)
 
 func (e *Emulator) routes() {
-	e.mux.Handle("GET /mbx/recent", e.base.Recent())
 	e.public("GET /api/v5/public/time", func(context.Context, string, map[string]string) ([]any, *apiError) {
-		return []any{map[string]string{"ts": strconv.FormatInt(e.base.Now().UnixMilli(), 10)}}, nil
+		return []any{map[string]string{"ts": strconv.FormatInt(e.Base.Now().UnixMilli(), 10)}}, nil
 	})
 	e.public("GET /api/v5/public/instruments", e.instruments)
 	e.private("GET /api/v5/asset/currencies", e.currencies)
@@ -120,14 +104,14 @@ func (e *Emulator) routes() {
 	e.private("GET /api/v5/trade/order", e.getOrder)
 	e.private("POST /api/v5/trade/cancel-order", e.cancelOrder)
 	e.private("GET /api/v5/trade/orders-pending", e.pending)
-	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		e.answer(w, r, nil, "", nil, &apiError{status: http.StatusNotFound, code: "50030", msg: "Illegal request",
 			explanation: "mbx's OKX local exchange does not serve " + r.Method + " " + r.URL.Path})
 	})
 }
 
 func (e *Emulator) public(pattern string, h handler) {
-	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := exsim.QueryParams(r.URL.RawQuery)
 		if err != nil {
 			e.answer(w, r, nil, "", nil, &apiError{status: http.StatusBadRequest, code: "50000", msg: "Body for POST request cannot be empty.", explanation: "the query string is not valid percent-encoding: " + err.Error()})
@@ -139,41 +123,31 @@ func (e *Emulator) public(pattern string, h handler) {
 }
 
 func (e *Emulator) private(pattern string, h handler) {
-	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		body, err := exsim.ReadBody(r)
-		if err != nil {
-			e.answer(w, r, nil, "", nil, &apiError{status: http.StatusBadRequest, code: "50000", msg: "Request body is too large.", explanation: err.Error()})
-			return
-		}
-		v := New().Verify(exsim.Incoming(r, body), e.base.Lookup, e.base.Now())
-		if !v.OK {
-			e.base.Record(r, body, v.APIKey, v.Status, v.Code, v.Message, v.Explanation, v.Mistakes)
-			exsim.Explain(w.Header(), v.Explanation)
+	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		key, body, ok := e.Authenticate(w, r, New(), func(v exchange.Verdict) {
 			writeEnvelope(w, v.Status, v.Code, v.Message, []any{})
+		})
+		if !ok {
 			return
 		}
-		var p map[string]string
 		if r.Method == http.MethodPost && r.URL.Path == batchPath {
-			data, aerr := e.batch(r.Context(), v.APIKey, body)
-			e.answer(w, r, body, v.APIKey, data, aerr)
+			data, aerr := e.batch(r.Context(), key, body)
+			e.answer(w, r, body, key, data, aerr)
 			return
-		} else if r.Method == http.MethodPost {
-			p, err = exsim.BodyParams(body)
-		} else {
-			p, err = exsim.QueryParams(r.URL.RawQuery)
 		}
+		p, err := exsim.Params(r, body)
 		if err != nil {
-			e.answer(w, r, body, v.APIKey, nil, &apiError{status: http.StatusBadRequest, code: "50002", msg: "JSON syntax error", explanation: err.Error()})
+			e.answer(w, r, body, key, nil, &apiError{status: http.StatusBadRequest, code: "50002", msg: "JSON syntax error", explanation: err.Error()})
 			return
 		}
-		data, aerr := h(r.Context(), v.APIKey, p)
-		e.answer(w, r, body, v.APIKey, data, aerr)
+		data, aerr := h(r.Context(), key, p)
+		e.answer(w, r, body, key, data, aerr)
 	})
 }
 
 func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, body []byte, key string, data []any, aerr *apiError) {
 	if aerr == nil {
-		e.base.Record(r, body, key, http.StatusOK, CodeOK, "", "", nil)
+		e.Base.Record(r, body, key, http.StatusOK, CodeOK, "", "", nil)
 		writeEnvelope(w, http.StatusOK, CodeOK, "", data)
 		return
 	}
@@ -185,7 +159,7 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, body []byte, k
 		code, msg = "1", "Operation failed."
 		items = append(items, map[string]string{"ordId": aerr.ordID, "clOrdId": aerr.clientOrdID, "tag": "", "sCode": aerr.sCode, "sMsg": aerr.sMsg})
 	}
-	e.base.Record(r, body, key, aerr.status, code, msg, aerr.explanation, nil)
+	e.Base.Record(r, body, key, aerr.status, code, msg, aerr.explanation, nil)
 	exsim.Explain(w.Header(), aerr.explanation)
 	writeEnvelope(w, aerr.status, code, msg, items)
 }
@@ -244,7 +218,7 @@ func (e *Emulator) currencies(context.Context, string, map[string]string) ([]any
 }
 
 func (e *Emulator) balance(ctx context.Context, account string, p map[string]string) ([]any, *apiError) {
-	bals, err := e.base.Store.Balances(ctx, account)
+	bals, err := e.Base.Store.Balances(ctx, account)
 	if err != nil {
 		return nil, storeErr(err, "", "")
 	}
@@ -254,7 +228,7 @@ func (e *Emulator) balance(ctx context.Context, account string, p map[string]str
 			want[s] = true
 		}
 	}
-	now := strconv.FormatInt(e.base.Now().UnixMilli(), 10)
+	now := strconv.FormatInt(e.Base.Now().UnixMilli(), 10)
 	details := []any{}
 	total := decimal.Zero
 	for _, b := range bals {
@@ -309,7 +283,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]
 	if p["tdMode"] != "cash" {
 		return fail("51000", "Parameter tdMode error", "a spot order in the local exchange's cash account needs tdMode=cash; got "+strconv.Quote(p["tdMode"]))
 	}
-	o := store.NewOrder{Symbol: in.id, Now: e.base.Now(), ClientOrderID: cl}
+	o := store.NewOrder{Symbol: in.id, Now: e.Base.Now(), ClientOrderID: cl}
 	switch p["side"] {
 	case "buy":
 		o.Side = store.SideBuy
@@ -351,7 +325,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = "mbx" + strconv.FormatInt(o.Now.UnixNano(), 36)
 	}
-	ord, err := e.base.Store.PlaceOrder(ctx, account, store.Market{Symbol: in.id, Base: in.base, Quote: in.quote, Price: in.price}, o)
+	ord, err := e.Base.Store.PlaceOrder(ctx, account, store.Market{Symbol: in.id, Base: in.base, Quote: in.quote, Price: in.price}, o)
 	if err != nil {
 		return nil, storeErr(err, "", cl)
 	}
@@ -434,7 +408,7 @@ func (e *Emulator) getOrder(ctx context.Context, account string, p map[string]st
 	if aerr != nil {
 		return nil, aerr
 	}
-	o, err := e.base.Store.GetOrder(ctx, account, in.id, id, cl)
+	o, err := e.Base.Store.GetOrder(ctx, account, in.id, id, cl)
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownOrder) {
 			return nil, &apiError{status: http.StatusOK, code: "51603", msg: "Order does not exist", explanation: "no such order for this account and instId"}
@@ -453,12 +427,12 @@ func (e *Emulator) cancelOrder(ctx context.Context, account string, p map[string
 	if aerr != nil {
 		return nil, aerr
 	}
-	o, err := e.base.Store.CancelOrder(ctx, account, in.id, id, cl, e.base.Now())
+	o, err := e.Base.Store.CancelOrder(ctx, account, in.id, id, cl, e.Base.Now())
 	if err != nil {
 		return nil, storeErr(err, p["ordId"], cl)
 	}
 	return []any{map[string]string{"ordId": strconv.FormatInt(o.OrderID, 10), "clOrdId": o.ClientOrderID, "sCode": "0", "sMsg": "",
-		"ts": strconv.FormatInt(e.base.Now().UnixMilli(), 10)}}, nil
+		"ts": strconv.FormatInt(e.Base.Now().UnixMilli(), 10)}}, nil
 }
 
 func (e *Emulator) pending(ctx context.Context, account string, p map[string]string) ([]any, *apiError) {
@@ -471,7 +445,7 @@ func (e *Emulator) pending(ctx context.Context, account string, p map[string]str
 			return nil, aerr
 		}
 	}
-	os, err := e.base.Store.OpenOrders(ctx, account, id)
+	os, err := e.Base.Store.OpenOrders(ctx, account, id)
 	if err != nil {
 		return nil, storeErr(err, "", "")
 	}

@@ -1,13 +1,10 @@
 package okx
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mbxkit/mbx/clock"
@@ -19,29 +16,7 @@ const TimePath = "/api/v5/public/time"
 // TimeSource reads GET {baseURL}/api/v5/public/time, using data[0].ts
 // (milliseconds). hc nil means a client with clock.DefaultHTTPTimeout.
 func (Exchange) TimeSource(baseURL string, hc *http.Client) clock.Source {
-	if hc == nil {
-		hc = &http.Client{Timeout: clock.DefaultHTTPTimeout}
-	}
-	u := strings.TrimRight(baseURL, "/") + TimePath
-	return clock.SourceFunc(func(ctx context.Context) (time.Time, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("okx: server time URL %q: %w", u, err)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("okx: server time: %w", err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, clock.MaxBodyBytes))
-		if err != nil {
-			return time.Time{}, fmt.Errorf("okx: server time: reading %s: %w", u, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return time.Time{}, fmt.Errorf("okx: server time: GET %s: HTTP %s", u, resp.Status)
-		}
-		return parseTime(body)
-	})
+	return clock.JSONSource(baseURL, TimePath, hc, parseTime)
 }
 
 func parseTime(body []byte) (time.Time, error) {

@@ -40,10 +40,13 @@ const maxField = 2048
 // response, as Binance's local exchange does.
 const ExplainHeader = "X-MBX-EXPLAIN"
 
-// Base is the shared part of a local exchange. Build it with Open.
+// Base is the shared part of a local exchange. Build it with Open; an
+// exchange's emulator embeds it (so Handler, Start, Close and Recent are
+// Base's) and registers its endpoints on Mux.
 type Base struct {
 	Store  *store.Store
 	Now    func() time.Time
+	Mux    *http.ServeMux
 	keys   map[string]exchange.EmulatorKey
 	recent *Recent
 	tmpDir string
@@ -58,7 +61,8 @@ func Open(ctx context.Context, exchangeName string, cfg exchange.EmulatorConfig)
 	if len(cfg.Keys) == 0 {
 		return nil, fmt.Errorf("%s local exchange: no API keys configured; add at least one key", exchangeName)
 	}
-	b := &Base{Now: cfg.Now, keys: make(map[string]exchange.EmulatorKey, len(cfg.Keys)), recent: NewRecent(RecentSize)}
+	b := &Base{Now: cfg.Now, Mux: http.NewServeMux(), keys: make(map[string]exchange.EmulatorKey, len(cfg.Keys)), recent: NewRecent(RecentSize)}
+	b.Mux.Handle("GET /mbx/recent", b.recent)
 	if b.Now == nil {
 		b.Now = time.Now
 	}
@@ -121,11 +125,15 @@ func (b *Base) Lookup(apiKey string) (exchange.Credentials, bool) {
 	return exchange.Credentials{APIKey: k.APIKey, Secret: k.Secret, Passphrase: k.Passphrase}, true
 }
 
-// Recent is the list behind /mbx/recent.
-func (b *Base) Recent() *Recent { return b.recent }
+// Recent returns the requests the exchange answered, newest first.
+func (b *Base) Recent() []Entry { return b.recent.All() }
 
-// Start listens on addr and serves h until Close.
-func (b *Base) Start(ctx context.Context, addr string, h http.Handler) (string, error) {
+// Handler serves Mux: the exchange's API and /mbx/recent.
+func (b *Base) Handler() http.Handler { return b.Mux }
+
+// Start listens on addr (e.g. "127.0.0.1:0"), serves Mux until Close and
+// returns the base URL.
+func (b *Base) Start(ctx context.Context, addr string) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.srv != nil {
@@ -136,7 +144,7 @@ func (b *Base) Start(ctx context.Context, addr string, h http.Handler) (string, 
 	if err != nil {
 		return "", fmt.Errorf("local exchange: listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	srv := &http.Server{Handler: b.Mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
 	b.srv = srv
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), nil
@@ -312,6 +320,36 @@ func clip(s string) string {
 		return s
 	}
 	return s[:maxField] + "…"
+}
+
+// Authenticate reads r's body and verifies r with ex at b.Now. On a
+// rejection it records it, sets ExplainHeader and calls reject, which writes
+// the exchange's envelope, and returns ok false. A body over MaxBody is
+// answered 413 without verification.
+func (b *Base) Authenticate(w http.ResponseWriter, r *http.Request, ex exchange.Exchange, reject func(exchange.Verdict)) (apiKey string, body []byte, ok bool) {
+	body, err := ReadBody(r)
+	if err != nil {
+		b.Record(r, nil, "", http.StatusRequestEntityTooLarge, "", "", err.Error(), nil)
+		Explain(w.Header(), err.Error())
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return "", nil, false
+	}
+	v := ex.Verify(Incoming(r, body), b.Lookup, b.Now())
+	if !v.OK {
+		b.Record(r, body, v.APIKey, v.Status, v.Code, v.Message, v.Explanation, v.Mistakes)
+		Explain(w.Header(), v.Explanation)
+		reject(v)
+		return v.APIKey, body, false
+	}
+	return v.APIKey, body, true
+}
+
+// Params are r's parameters: the query for GET, the JSON body otherwise.
+func Params(r *http.Request, body []byte) (map[string]string, error) {
+	if r.Method == http.MethodGet || r.Method == http.MethodDelete {
+		return QueryParams(r.URL.RawQuery)
+	}
+	return BodyParams(body)
 }
 
 // Record adds r, answered with status and code, to the recent list.

@@ -34,11 +34,11 @@ func TestOpen(t *testing.T) {
 	if err != nil || len(bals) != 1 || bals[0].Free.String() != "12.5" {
 		t.Errorf("balances %+v %v", bals, err)
 	}
-	base, err := b.Start(ctx, "127.0.0.1:0", http.NotFoundHandler())
+	base, err := b.Start(ctx, "127.0.0.1:0")
 	if err != nil || !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Fatalf("Start = %q, %v", base, err)
 	}
-	if _, err := b.Start(ctx, "127.0.0.1:0", http.NotFoundHandler()); err == nil {
+	if _, err := b.Start(ctx, "127.0.0.1:0"); err == nil {
 		t.Error("started twice")
 	}
 	if err := b.Close(); err != nil {
