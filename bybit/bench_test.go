@@ -33,9 +33,9 @@ func BenchmarkVerifyReject(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := incoming(s)
+	in := s.Incoming()
 	in.Header.Set(HeaderSign, "00"+s.Signature[2:])
-	lookup := lookupOf(c)
+	lookup := exchange.Keys(c)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if v := New().Verify(in, lookup, req.Time); v.OK {
@@ -50,7 +50,7 @@ func BenchmarkVerifyAccept(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in, lookup := incoming(s), lookupOf(c)
+	in, lookup := s.Incoming(), exchange.Keys(c)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if v := New().Verify(in, lookup, req.Time); !v.OK {

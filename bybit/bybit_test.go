@@ -94,28 +94,11 @@ func TestVectors(t *testing.T) {
 					t.Errorf("openssl says %s, Sign says %s", got, s.Signature)
 				}
 			}
-			v := New().Verify(incoming(s), lookupOf(exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}), time.UnixMilli(v.TimestampMs))
+			v := New().Verify(s.Incoming(), exchange.Keys(exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}), time.UnixMilli(v.TimestampMs))
 			if !v.OK {
 				t.Errorf("Verify rejected the vector: %+v", v)
 			}
 		})
-	}
-}
-
-func incoming(s exchange.Signed) exchange.Incoming {
-	h := http.Header{}
-	s.Apply(h)
-	return exchange.Incoming{Method: s.Method, Path: s.Path, RawQuery: s.Query, Header: h, Body: s.Body}
-}
-
-func lookupOf(cs ...exchange.Credentials) exchange.Lookup {
-	return func(k string) (exchange.Credentials, bool) {
-		for _, c := range cs {
-			if c.APIKey == k {
-				return c, true
-			}
-		}
-		return exchange.Credentials{}, false
 	}
 }
 
@@ -137,13 +120,13 @@ func TestRSA(t *testing.T) {
 	if err := k.Public().Verify(s.Payload, raw); err != nil {
 		t.Fatal(err)
 	}
-	if v := New().Verify(incoming(s), lookupOf(c), now); !v.OK {
+	if v := New().Verify(s.Incoming(), exchange.Keys(c), now); !v.OK {
 		t.Fatalf("Verify: %+v", v)
 	}
 	// The same signature over another query is rejected.
-	in := incoming(s)
+	in := s.Incoming()
 	in.RawQuery = "accountType=CONTRACT"
-	if v := New().Verify(in, lookupOf(c), now); v.OK || v.Code != CodeSign {
+	if v := New().Verify(in, exchange.Keys(c), now); v.OK || v.Code != CodeSign {
 		t.Fatalf("tampered RSA request: %+v", v)
 	}
 }
@@ -209,7 +192,7 @@ func signWith(secretText string, payload []byte) string {
 func TestVerify(t *testing.T) {
 	now := time.UnixMilli(1700000000000)
 	c := exchange.Credentials{APIKey: "KEY123", Secret: secret.FromString(testSecret)}
-	lookup := lookupOf(c)
+	lookup := exchange.Keys(c)
 	ts := strconv.FormatInt(now.UnixMilli(), 10)
 	mk := func(method, query, body string, hdr map[string]string) exchange.Incoming {
 		h := http.Header{}
@@ -302,7 +285,7 @@ func FuzzVerify(f *testing.F) {
 		h.Set(HeaderTimestamp, ts)
 		h.Set(HeaderRecvWindow, rw)
 		h.Set(HeaderSign, sig)
-		v := New().Verify(exchange.Incoming{Method: method, Path: "/v5/x", RawQuery: query, Header: h, Body: body}, lookupOf(c), now)
+		v := New().Verify(exchange.Incoming{Method: method, Path: "/v5/x", RawQuery: query, Header: h, Body: body}, exchange.Keys(c), now)
 		if v.OK != (v.Code == CodeOK) || v.Status == 0 || (!v.OK && v.Explanation == "") {
 			t.Fatalf("inconsistent verdict %+v", v)
 		}

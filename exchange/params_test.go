@@ -131,3 +131,18 @@ func ExampleJSONBody() {
 	// symbol=BTCUSDT&qty=0.01
 	// {"symbol":"BTCUSDT","qty":"0.01"}
 }
+
+func TestKeysAndIncoming(t *testing.T) {
+	look := exchange.Keys(exchange.Credentials{APIKey: "a"}, exchange.Credentials{APIKey: "b"})
+	if c, ok := look("b"); !ok || c.APIKey != "b" {
+		t.Error("b not found")
+	}
+	if _, ok := look("c"); ok {
+		t.Error("c found")
+	}
+	s := exchange.Signed{Method: "POST", Path: "/p", Query: "x=1", Body: []byte("{}"), Headers: []exchange.Header{{Name: "K", Value: "v"}}}
+	in := s.Incoming()
+	if in.Method != "POST" || in.Path != "/p" || in.RawQuery != "x=1" || string(in.Body) != "{}" || in.Header.Get("K") != "v" {
+		t.Errorf("Incoming = %+v", in)
+	}
+}

@@ -93,27 +93,10 @@ func TestVectors(t *testing.T) {
 					t.Errorf("openssl says %s, Sign says %s", got, s.Signature)
 				}
 			}
-			if vd := New().Verify(incoming(s), lookupOf(v.creds()), when.Add(29*time.Second)); !vd.OK {
+			if vd := New().Verify(s.Incoming(), exchange.Keys(v.creds()), when.Add(29*time.Second)); !vd.OK {
 				t.Errorf("Verify rejected the vector: %+v", vd)
 			}
 		})
-	}
-}
-
-func incoming(s exchange.Signed) exchange.Incoming {
-	h := http.Header{}
-	s.Apply(h)
-	return exchange.Incoming{Method: s.Method, Path: s.Path, RawQuery: s.Query, Header: h, Body: s.Body}
-}
-
-func lookupOf(cs ...exchange.Credentials) exchange.Lookup {
-	return func(k string) (exchange.Credentials, bool) {
-		for _, c := range cs {
-			if c.APIKey == k {
-				return c, true
-			}
-		}
-		return exchange.Credentials{}, false
 	}
 }
 
@@ -239,7 +222,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := New().Verify(tt.in, lookupOf(c), now)
+			v := New().Verify(tt.in, exchange.Keys(c), now)
 			if v.Code != tt.code || v.OK != (tt.code == CodeOK) {
 				t.Fatalf("verdict %+v, want code %s", v, tt.code)
 			}
@@ -269,7 +252,7 @@ func FuzzVerify(f *testing.F) {
 		h.Set(HeaderTimestamp, ts)
 		h.Set(HeaderPassphrase, pass)
 		h.Set(HeaderSign, sig)
-		v := New().Verify(exchange.Incoming{Method: method, Path: "/api/v5/x", RawQuery: query, Header: h, Body: body}, lookupOf(c), now)
+		v := New().Verify(exchange.Incoming{Method: method, Path: "/api/v5/x", RawQuery: query, Header: h, Body: body}, exchange.Keys(c), now)
 		if v.OK != (v.Code == CodeOK) || v.Status == 0 || (!v.OK && v.Explanation == "") {
 			t.Fatalf("inconsistent verdict %+v", v)
 		}
