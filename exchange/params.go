@@ -1,10 +1,8 @@
 package exchange
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"strings"
+	"unicode/utf8"
 
 	"github.com/mbxkit/mbx/pct"
 )
@@ -53,26 +51,79 @@ func QueryString(ps []Param) string {
 
 // JSONBody is ps as a compact JSON object in the order given, every value a
 // JSON string, with no HTML escaping (so "<" stays "<", as most clients send
-// it). It is serialised once: these bytes are both signed and sent.
+// it); otherwise escaped exactly as encoding/json does (control characters,
+// U+2028, U+2029, invalid UTF-8 as U+FFFD). It is serialised once: these
+// bytes are both signed and sent.
 func JSONBody(ps []Param) []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	n := 2
+	for _, p := range ps {
+		n += len(p.Name) + len(p.Value) + 6
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
 	for i, p := range ps {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		writeJSONString(&b, p.Name)
-		b.WriteByte(':')
-		writeJSONString(&b, p.Value)
+		b = appendJSONString(b, p.Name)
+		b = append(b, ':')
+		b = appendJSONString(b, p.Value)
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
 }
 
-func writeJSONString(b *bytes.Buffer, s string) {
-	var enc strings.Builder
-	e := json.NewEncoder(&enc)
-	e.SetEscapeHTML(false)
-	_ = e.Encode(s) // a Go string always encodes; invalid UTF-8 becomes U+FFFD
-	b.WriteString(strings.TrimSuffix(enc.String(), "\n"))
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json's
+// Encoder with SetEscapeHTML(false) escapes it.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -146,3 +146,30 @@ func TestKeysAndIncoming(t *testing.T) {
 		t.Errorf("Incoming = %+v", in)
 	}
 }
+
+// FuzzJSONBody checks JSONBody against encoding/json (no HTML escaping):
+// the same bytes for every name and value.
+func FuzzJSONBody(f *testing.F) {
+	f.Add("a", "b c\n\t\"\\\x00\x7f\b\f é\u2028\u2029<>&")
+	f.Add("\xff", "\xc3")
+	f.Fuzz(func(t *testing.T, name, value string) {
+		var want strings.Builder
+		want.WriteString("{")
+		for i, s := range []string{name, value} {
+			var e strings.Builder
+			enc := json.NewEncoder(&e)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(s); err != nil {
+				t.Fatal(err)
+			}
+			want.WriteString(strings.TrimSuffix(e.String(), "\n"))
+			if i == 0 {
+				want.WriteString(":")
+			}
+		}
+		want.WriteString("}")
+		if got := string(exchange.JSONBody([]exchange.Param{{Name: name, Value: value}})); got != want.String() {
+			t.Fatalf("JSONBody = %s, encoding/json = %s", got, want.String())
+		}
+	})
+}
