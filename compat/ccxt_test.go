@@ -110,10 +110,14 @@ func TestCCXT(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runNode := func(secretEnv string) ([]byte, error) {
+			runNode := func(secretEnv string, passphrase ...string) ([]byte, error) {
+				pass := tt.passphrase
+				if len(passphrase) > 0 {
+					pass = passphrase[0]
+				}
 				cmd := exec.CommandContext(ctx, node, tt.script)
 				cmd.Dir = dir
-				cmd.Env = nodeEnv("MBX_BASE_URL="+base, "MBX_API_KEY="+key, "MBX_API_SECRET="+secretEnv, "MBX_API_PASSPHRASE="+tt.passphrase)
+				cmd.Env = nodeEnv("MBX_BASE_URL="+base, "MBX_API_KEY="+key, "MBX_API_SECRET="+secretEnv, "MBX_API_PASSPHRASE="+pass)
 				var out, errOut bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &errOut
 				err := cmd.Run()
@@ -174,6 +178,26 @@ func TestCCXT(t *testing.T) {
 			}
 			if !explained {
 				t.Errorf("no %s rejection with an explanation in the exchange's recent requests", tt.signCode)
+			}
+			if tt.passphrase == "" {
+				return
+			}
+			// A wrong passphrase: OKX's 50105, explained, and ccxt reports an authentication error.
+			out, err = runNode(secretText, tt.passphrase+"x")
+			if err == nil || !strings.Contains(string(out), `"name":"AuthenticationError"`) {
+				t.Errorf("node %s with a wrong passphrase: %v", tt.script, err)
+			}
+			if strings.Contains(string(out), tt.passphrase) {
+				t.Error("the passphrase appears in the output")
+			}
+			explained = false
+			for _, e := range em.Recent() {
+				if e.Code == okx.CodePassphrase && e.Explanation != "" {
+					explained = true
+				}
+			}
+			if !explained {
+				t.Errorf("no %s rejection with an explanation", okx.CodePassphrase)
 			}
 		})
 	}
