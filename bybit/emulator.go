@@ -90,70 +90,49 @@ func paramErr(msg, explanation string) *apiError {
 type handler func(ctx context.Context, account string, p map[string]string) (any, *apiError)
 
 func (e *Emulator) routes() {
-	e.public("GET /v5/market/time", func(context.Context, string, map[string]string) (any, *apiError) {
-		now := e.Base.Now()
+	e.route("GET /v5/market/time", false, func(context.Context, string, map[string]string) (any, *apiError) {
+		now := e.Now()
 		return map[string]string{"timeSecond": strconv.FormatInt(now.Unix(), 10), "timeNano": strconv.FormatInt(now.UnixNano(), 10)}, nil
 	})
-	e.public("GET /v5/market/instruments-info", e.instruments)
-	e.private("GET /v5/user/query-api", e.queryAPI)
-	e.private("GET /v5/account/info", func(context.Context, string, map[string]string) (any, *apiError) {
+	e.route("GET /v5/market/instruments-info", false, e.instruments)
+	e.route("GET /v5/user/query-api", true, e.queryAPI)
+	e.route("GET /v5/account/info", true, func(context.Context, string, map[string]string) (any, *apiError) {
 		return map[string]any{"unifiedMarginStatus": 5, "marginMode": "REGULAR_MARGIN", "isMasterTrader": false,
-			"spotHedgingStatus": "OFF", "updatedTime": strconv.FormatInt(e.Base.Now().UnixMilli(), 10), "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0}, nil
+			"spotHedgingStatus": "OFF", "updatedTime": strconv.FormatInt(e.Now().UnixMilli(), 10), "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0}, nil
 	})
-	e.private("GET /v5/asset/coin/query-info", e.coins)
-	e.private("GET /v5/account/wallet-balance", e.walletBalance)
-	e.private("POST /v5/order/create", e.createOrder)
-	e.private("GET /v5/order/realtime", e.realtime)
-	e.private("POST /v5/order/cancel", e.cancelOrder)
-	e.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		e.answer(w, r, "", nil, &apiError{status: http.StatusNotFound, code: "10017", msg: "route not found",
-			explanation: "mbx's Bybit local exchange does not serve " + r.Method + " " + r.URL.Path})
-	})
-}
-
-func (e *Emulator) public(pattern string, h handler) {
-	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		p, err := exsim.QueryParams(r.URL.RawQuery)
-		if err != nil {
-			e.answer(w, r, "", nil, paramErr("params error: "+err.Error(), "the query string is not valid percent-encoding"))
-			return
-		}
-		res, aerr := h(r.Context(), "", p)
-		e.answer(w, r, "", res, aerr)
+	e.route("GET /v5/asset/coin/query-info", true, e.coins)
+	e.route("GET /v5/account/wallet-balance", true, e.walletBalance)
+	e.route("POST /v5/order/create", true, e.createOrder)
+	e.route("GET /v5/order/realtime", true, e.realtime)
+	e.route("POST /v5/order/cancel", true, e.cancelOrder)
+	e.route("/", false, func(context.Context, string, map[string]string) (any, *apiError) {
+		return nil, &apiError{status: http.StatusNotFound, code: "10017", msg: "route not found",
+			explanation: "mbx's Bybit local exchange does not serve this method and path"}
 	})
 }
 
-func (e *Emulator) private(pattern string, h handler) {
-	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		key, body, ok := e.Authenticate(w, r, New(), func(v exchange.Verdict) {
-			writeEnvelope(w, v.Status, v.Code, v.Message, struct{}{}, e.Now())
-		})
-		if !ok {
-			return
-		}
-		p, err := exsim.Params(r, body)
-		if err != nil {
-			e.answerBody(w, r, body, key, nil, paramErr("params error: "+err.Error(), "the parameters could not be read: "+err.Error()))
-			return
-		}
-		res, aerr := h(r.Context(), key, p)
-		e.answerBody(w, r, body, key, res, aerr)
-	})
-}
-
-func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, key string, res any, aerr *apiError) {
-	e.answerBody(w, r, nil, key, res, aerr)
-}
-
-func (e *Emulator) answerBody(w http.ResponseWriter, r *http.Request, body []byte, key string, res any, aerr *apiError) {
-	if aerr != nil {
-		e.Base.Record(r, body, key, aerr.status, aerr.code, aerr.msg, aerr.explanation, nil)
-		exsim.Explain(w.Header(), aerr.explanation)
-		writeEnvelope(w, aerr.status, aerr.code, aerr.msg, struct{}{}, e.Base.Now())
-		return
+// route registers h with Bybit's envelope.
+func (e *Emulator) route(pattern string, private bool, h handler) {
+	api := exsim.API{
+		Exchange: New(),
+		Write: func(w http.ResponseWriter, r exsim.Reply) {
+			data := r.Data
+			if data == nil {
+				data = struct{}{}
+			}
+			writeEnvelope(w, r.Status, r.Code, r.Msg, data, e.Now())
+		},
+		BadParams: func(err error) exsim.Reply {
+			return exsim.Reply{Status: http.StatusOK, Code: CodeParams, Msg: "params error: " + err.Error(), Explanation: "the parameters could not be read: " + err.Error()}
+		},
 	}
-	e.Base.Record(r, body, key, http.StatusOK, CodeOK, "OK", "", nil)
-	writeEnvelope(w, http.StatusOK, CodeOK, "OK", res, e.Base.Now())
+	e.Handle(api, pattern, private, func(r *http.Request, account string, p map[string]string, _ []byte) exsim.Reply {
+		res, aerr := h(r.Context(), account, p)
+		if aerr != nil {
+			return exsim.Reply{Status: aerr.status, Code: aerr.code, Msg: aerr.msg, Explanation: aerr.explanation}
+		}
+		return exsim.Reply{Status: http.StatusOK, Code: CodeOK, Msg: "OK", Data: res}
+	})
 }
 
 // writeEnvelope writes Bybit's v5 envelope.
@@ -218,7 +197,7 @@ func (e *Emulator) walletBalance(ctx context.Context, account string, p map[stri
 	default:
 		return nil, paramErr("accountType only support UNIFIED", "the local exchange models a unified trading account: send accountType=UNIFIED")
 	}
-	bals, err := e.Base.Store.Balances(ctx, account)
+	bals, err := e.Store.Balances(ctx, account)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -263,7 +242,7 @@ func (e *Emulator) createOrder(ctx context.Context, account string, p map[string
 	if aerr != nil {
 		return nil, aerr
 	}
-	o := store.NewOrder{Symbol: m.symbol, Now: e.Base.Now(), ClientOrderID: p["orderLinkId"]}
+	o := store.NewOrder{Symbol: m.symbol, Now: e.Now(), ClientOrderID: p["orderLinkId"]}
 	switch p["side"] {
 	case "Buy":
 		o.Side = store.SideBuy
@@ -308,7 +287,7 @@ func (e *Emulator) createOrder(ctx context.Context, account string, p map[string
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = "mbx" + strconv.FormatInt(o.Now.UnixNano(), 36)
 	}
-	ord, err := e.Base.Store.PlaceOrder(ctx, account, store.Market{Symbol: m.symbol, Base: m.base, Quote: m.quote, Price: m.price}, o)
+	ord, err := e.Store.PlaceOrder(ctx, account, store.Market{Symbol: m.symbol, Base: m.base, Quote: m.quote, Price: m.price}, o)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -341,7 +320,7 @@ func (e *Emulator) realtime(ctx context.Context, account string, p map[string]st
 		if aerr != nil {
 			return nil, aerr
 		}
-		o, err := e.Base.Store.GetOrder(ctx, account, m.symbol, id, link)
+		o, err := e.Store.GetOrder(ctx, account, m.symbol, id, link)
 		if err != nil && !errors.Is(err, store.ErrUnknownOrder) {
 			return nil, storeErr(err)
 		}
@@ -355,7 +334,7 @@ func (e *Emulator) realtime(ctx context.Context, account string, p map[string]st
 				return nil, paramErr("params error: symbol invalid", "unknown symbol "+strconv.Quote(sym))
 			}
 		}
-		os, err := e.Base.Store.OpenOrders(ctx, account, sym)
+		os, err := e.Store.OpenOrders(ctx, account, sym)
 		if err != nil {
 			return nil, storeErr(err)
 		}
@@ -380,7 +359,7 @@ func (e *Emulator) cancelOrder(ctx context.Context, account string, p map[string
 	if id == 0 && link == "" {
 		return nil, paramErr("params error: orderId or orderLinkId is required", "send orderId or orderLinkId")
 	}
-	o, err := e.Base.Store.CancelOrder(ctx, account, m.symbol, id, link, e.Base.Now())
+	o, err := e.Store.CancelOrder(ctx, account, m.symbol, id, link, e.Now())
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -217,3 +217,20 @@ func TestContractEmulator(t *testing.T) {
 		t.Error("contract")
 	}
 }
+
+func TestEmulatorUnknownRoute(t *testing.T) {
+	em, base := startEmulator(t, "", nil)
+	defer em.Close()
+	resp, err := http.Post(base+"/v5/market/time", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env envelope
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != http.StatusNotFound || env.RetCode != 10017 || resp.Header.Get("X-MBX-EXPLAIN") == "" {
+		t.Fatalf("POST /v5/market/time: %d %+v %v", resp.StatusCode, env, err)
+	}
+	if got := em.Recent(); len(got) != 1 || got[0].Code != "10017" || got[0].Method != "POST" {
+		t.Errorf("Recent = %+v", got)
+	}
+}

@@ -92,64 +92,51 @@ func emptyErr(name string) *apiError {
 type handler func(ctx context.Context, account string, p map[string]string) ([]any, *apiError)
 
 func (e *Emulator) routes() {
-	e.public("GET /api/v5/public/time", func(context.Context, string, map[string]string) ([]any, *apiError) {
-		return []any{map[string]string{"ts": strconv.FormatInt(e.Base.Now().UnixMilli(), 10)}}, nil
+	e.route("GET /api/v5/public/time", false, func(context.Context, string, map[string]string) ([]any, *apiError) {
+		return []any{map[string]string{"ts": strconv.FormatInt(e.Now().UnixMilli(), 10)}}, nil
 	})
-	e.public("GET /api/v5/public/instruments", e.instruments)
-	e.private("GET /api/v5/asset/currencies", e.currencies)
-	e.private("GET /api/v5/account/balance", e.balance)
-	e.private("POST /api/v5/trade/order", e.placeOrder)
-	e.private("POST "+batchPath, nil) // answered by batch
-
-	e.private("GET /api/v5/trade/order", e.getOrder)
-	e.private("POST /api/v5/trade/cancel-order", e.cancelOrder)
-	e.private("GET /api/v5/trade/orders-pending", e.pending)
-	e.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		e.answer(w, r, nil, "", nil, &apiError{status: http.StatusNotFound, code: "50030", msg: "Illegal request",
-			explanation: "mbx's OKX local exchange does not serve " + r.Method + " " + r.URL.Path})
+	e.route("GET /api/v5/public/instruments", false, e.instruments)
+	e.route("GET /api/v5/asset/currencies", true, e.currencies)
+	e.route("GET /api/v5/account/balance", true, e.balance)
+	e.route("POST /api/v5/trade/order", true, e.placeOrder)
+	e.route("GET /api/v5/trade/order", true, e.getOrder)
+	e.route("POST /api/v5/trade/cancel-order", true, e.cancelOrder)
+	e.route("GET /api/v5/trade/orders-pending", true, e.pending)
+	e.Handle(e.api(), "POST "+batchPath, true, func(r *http.Request, account string, _ map[string]string, body []byte) exsim.Reply {
+		return reply(e.batch(r.Context(), account, body))
 	})
-}
-
-func (e *Emulator) public(pattern string, h handler) {
-	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		p, err := exsim.QueryParams(r.URL.RawQuery)
-		if err != nil {
-			e.answer(w, r, nil, "", nil, &apiError{status: http.StatusBadRequest, code: "50000", msg: "Body for POST request cannot be empty.", explanation: "the query string is not valid percent-encoding: " + err.Error()})
-			return
-		}
-		data, aerr := h(r.Context(), "", p)
-		e.answer(w, r, nil, "", data, aerr)
+	e.route("/", false, func(context.Context, string, map[string]string) ([]any, *apiError) {
+		return nil, &apiError{status: http.StatusNotFound, code: "50030", msg: "Illegal request",
+			explanation: "mbx's OKX local exchange does not serve this method and path"}
 	})
 }
 
-func (e *Emulator) private(pattern string, h handler) {
-	e.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		key, body, ok := e.Authenticate(w, r, New(), func(v exchange.Verdict) {
-			writeEnvelope(w, v.Status, v.Code, v.Message, []any{})
-		})
-		if !ok {
-			return
-		}
-		if r.Method == http.MethodPost && r.URL.Path == batchPath {
-			data, aerr := e.batch(r.Context(), key, body)
-			e.answer(w, r, body, key, data, aerr)
-			return
-		}
-		p, err := exsim.Params(r, body)
-		if err != nil {
-			e.answer(w, r, body, key, nil, &apiError{status: http.StatusBadRequest, code: "50002", msg: "JSON syntax error", explanation: err.Error()})
-			return
-		}
-		data, aerr := h(r.Context(), key, p)
-		e.answer(w, r, body, key, data, aerr)
+// api is OKX's envelope for exsim.
+func (e *Emulator) api() exsim.API {
+	return exsim.API{
+		Exchange: New(),
+		Write: func(w http.ResponseWriter, r exsim.Reply) {
+			data, _ := r.Data.([]any)
+			writeEnvelope(w, r.Status, r.Code, r.Msg, data)
+		},
+		BadParams: func(err error) exsim.Reply {
+			return exsim.Reply{Status: http.StatusBadRequest, Code: "50002", Msg: "JSON syntax error", Explanation: err.Error()}
+		},
+	}
+}
+
+// route registers h with OKX's envelope.
+func (e *Emulator) route(pattern string, private bool, h handler) {
+	e.Handle(e.api(), pattern, private, func(r *http.Request, account string, p map[string]string, _ []byte) exsim.Reply {
+		return reply(h(r.Context(), account, p))
 	})
 }
 
-func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, body []byte, key string, data []any, aerr *apiError) {
+// reply is an answer in OKX's terms: a trade endpoint's per-order failure is
+// code "1" with the order's sCode in data.
+func reply(data []any, aerr *apiError) exsim.Reply {
 	if aerr == nil {
-		e.Base.Record(r, body, key, http.StatusOK, CodeOK, "", "", nil)
-		writeEnvelope(w, http.StatusOK, CodeOK, "", data)
-		return
+		return exsim.Reply{Status: http.StatusOK, Code: CodeOK, Data: data}
 	}
 	code, msg := aerr.code, aerr.msg
 	items := []any{}
@@ -159,9 +146,7 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, body []byte, k
 		code, msg = "1", "Operation failed."
 		items = append(items, map[string]string{"ordId": aerr.ordID, "clOrdId": aerr.clientOrdID, "tag": "", "sCode": aerr.sCode, "sMsg": aerr.sMsg})
 	}
-	e.Base.Record(r, body, key, aerr.status, code, msg, aerr.explanation, nil)
-	exsim.Explain(w.Header(), aerr.explanation)
-	writeEnvelope(w, aerr.status, code, msg, items)
+	return exsim.Reply{Status: aerr.status, Code: code, Msg: msg, Explanation: aerr.explanation, Data: items}
 }
 
 // writeEnvelope writes OKX's v5 envelope: {"code":"0","msg":"","data":[...]}.
@@ -218,7 +203,7 @@ func (e *Emulator) currencies(context.Context, string, map[string]string) ([]any
 }
 
 func (e *Emulator) balance(ctx context.Context, account string, p map[string]string) ([]any, *apiError) {
-	bals, err := e.Base.Store.Balances(ctx, account)
+	bals, err := e.Store.Balances(ctx, account)
 	if err != nil {
 		return nil, storeErr(err, "", "")
 	}
@@ -228,7 +213,7 @@ func (e *Emulator) balance(ctx context.Context, account string, p map[string]str
 			want[s] = true
 		}
 	}
-	now := strconv.FormatInt(e.Base.Now().UnixMilli(), 10)
+	now := strconv.FormatInt(e.Now().UnixMilli(), 10)
 	details := []any{}
 	total := decimal.Zero
 	for _, b := range bals {
@@ -283,7 +268,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]
 	if p["tdMode"] != "cash" {
 		return fail("51000", "Parameter tdMode error", "a spot order in the local exchange's cash account needs tdMode=cash; got "+strconv.Quote(p["tdMode"]))
 	}
-	o := store.NewOrder{Symbol: in.id, Now: e.Base.Now(), ClientOrderID: cl}
+	o := store.NewOrder{Symbol: in.id, Now: e.Now(), ClientOrderID: cl}
 	switch p["side"] {
 	case "buy":
 		o.Side = store.SideBuy
@@ -325,7 +310,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = "mbx" + strconv.FormatInt(o.Now.UnixNano(), 36)
 	}
-	ord, err := e.Base.Store.PlaceOrder(ctx, account, store.Market{Symbol: in.id, Base: in.base, Quote: in.quote, Price: in.price}, o)
+	ord, err := e.Store.PlaceOrder(ctx, account, store.Market{Symbol: in.id, Base: in.base, Quote: in.quote, Price: in.price}, o)
 	if err != nil {
 		return nil, storeErr(err, "", cl)
 	}
@@ -408,7 +393,7 @@ func (e *Emulator) getOrder(ctx context.Context, account string, p map[string]st
 	if aerr != nil {
 		return nil, aerr
 	}
-	o, err := e.Base.Store.GetOrder(ctx, account, in.id, id, cl)
+	o, err := e.Store.GetOrder(ctx, account, in.id, id, cl)
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownOrder) {
 			return nil, &apiError{status: http.StatusOK, code: "51603", msg: "Order does not exist", explanation: "no such order for this account and instId"}
@@ -427,12 +412,12 @@ func (e *Emulator) cancelOrder(ctx context.Context, account string, p map[string
 	if aerr != nil {
 		return nil, aerr
 	}
-	o, err := e.Base.Store.CancelOrder(ctx, account, in.id, id, cl, e.Base.Now())
+	o, err := e.Store.CancelOrder(ctx, account, in.id, id, cl, e.Now())
 	if err != nil {
 		return nil, storeErr(err, p["ordId"], cl)
 	}
 	return []any{map[string]string{"ordId": strconv.FormatInt(o.OrderID, 10), "clOrdId": o.ClientOrderID, "sCode": "0", "sMsg": "",
-		"ts": strconv.FormatInt(e.Base.Now().UnixMilli(), 10)}}, nil
+		"ts": strconv.FormatInt(e.Now().UnixMilli(), 10)}}, nil
 }
 
 func (e *Emulator) pending(ctx context.Context, account string, p map[string]string) ([]any, *apiError) {
@@ -445,7 +430,7 @@ func (e *Emulator) pending(ctx context.Context, account string, p map[string]str
 			return nil, aerr
 		}
 	}
-	os, err := e.Base.Store.OpenOrders(ctx, account, id)
+	os, err := e.Store.OpenOrders(ctx, account, id)
 	if err != nil {
 		return nil, storeErr(err, "", "")
 	}

@@ -372,3 +372,61 @@ func Explain(h http.Header, explanation string) {
 	}
 	h.Set(ExplainHeader, s)
 }
+
+// Reply is one answer before the exchange's envelope is written. A
+// rejection has an Explanation, sent in ExplainHeader.
+type Reply struct {
+	Status      int
+	Code, Msg   string
+	Explanation string
+	Data        any
+}
+
+// API is how an exchange's local exchange answers: who verifies its private
+// requests, how a reply is written in its envelope, and its reply to
+// parameters that cannot be read.
+type API struct {
+	Exchange  exchange.Exchange
+	Write     func(w http.ResponseWriter, r Reply)
+	BadParams func(err error) Reply
+}
+
+// EndpointFunc answers one request; account is the verified API key ("" on
+// a public endpoint), p its parameters (query for GET, JSON object body
+// otherwise; none for a JSON array body, which is a batch read from body).
+type EndpointFunc func(r *http.Request, account string, p map[string]string, body []byte) Reply
+
+// Handle registers h on Mux at pattern. A private endpoint's request is
+// verified first (a rejection is answered by Authenticate); every answer is
+// recorded in Recent and a rejection's explanation set in ExplainHeader.
+func (b *Base) Handle(a API, pattern string, private bool, h EndpointFunc) {
+	b.Mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var key string
+		var body []byte
+		if private {
+			var ok bool
+			key, body, ok = b.Authenticate(w, r, a.Exchange, func(v exchange.Verdict) {
+				a.Write(w, Reply{Status: v.Status, Code: v.Code, Msg: v.Message, Explanation: v.Explanation})
+			})
+			if !ok {
+				return
+			}
+		}
+		var rep Reply
+		p := map[string]string{}
+		var err error
+		if t := strings.TrimSpace(string(body)); !strings.HasPrefix(t, "[") {
+			p, err = Params(r, body)
+		}
+		if err != nil {
+			rep = a.BadParams(err)
+		} else {
+			rep = h(r, key, p, body)
+		}
+		b.Record(r, body, key, rep.Status, rep.Code, rep.Msg, rep.Explanation, nil)
+		if rep.Explanation != "" {
+			Explain(w.Header(), rep.Explanation)
+		}
+		a.Write(w, rep)
+	})
+}
