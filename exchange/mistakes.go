@@ -1,0 +1,150 @@
+package exchange
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/mbxkit/mbx/pct"
+)
+
+// Variant is one client mistake and the bytes it would have produced: a
+// query or body the client signed instead of the one it sent, or a secret it
+// signed with instead of the real one.
+type Variant struct {
+	Mistake string
+	Value   []byte
+}
+
+// MaxVariants bounds each list below, so a hostile request cannot make the
+// search expensive.
+const MaxVariants = 16
+
+// QueryVariants are queries a client may have signed while sending raw:
+// values decoded (signed raw, sent percent-encoded), names sorted, '+' and
+// %20 swapped, or encoded after signing. Each differs from raw.
+func QueryVariants(raw string) []Variant {
+	if raw == "" || len(raw) > 8<<10 {
+		return nil
+	}
+	var out []Variant
+	add := func(mistake, q string) {
+		if q != raw {
+			out = append(out, Variant{Mistake: mistake, Value: []byte(q)})
+		}
+	}
+	pairs := strings.Split(raw, "&")
+	decoded := make([]string, 0, len(pairs))
+	reencoded := make([]string, 0, len(pairs))
+	for _, kv := range pairs {
+		k, v, hasEq := strings.Cut(kv, "=")
+		dk, err1 := pct.FormUnescape(k)
+		dv, err2 := pct.FormUnescape(v)
+		if err1 != nil || err2 != nil {
+			dk, dv = k, v
+		}
+		sep := ""
+		if hasEq {
+			sep = "="
+		}
+		decoded = append(decoded, dk+sep+dv)
+		reencoded = append(reencoded, pct.Escape(dk)+sep+pct.Escape(dv))
+	}
+	add("the query was signed with raw (unencoded) values but sent percent-encoded; sign the query string exactly as it is sent", strings.Join(decoded, "&"))
+	add("the query was percent-encoded after signing (signed one encoding, sent another); sign the query string exactly as it is sent", strings.Join(reencoded, "&"))
+	add("spaces were signed as '+' but sent as %20; sign the query string exactly as it is sent", strings.ReplaceAll(raw, "%20", "+"))
+	add("spaces were signed as %20 but sent as '+'; sign the query string exactly as it is sent", strings.ReplaceAll(raw, "+", "%20"))
+	sorted := append([]string(nil), pairs...)
+	sort.Strings(sorted)
+	add("the parameters were signed sorted by name but sent in another order; sign them in the order sent (these exchanges never sort)", strings.Join(sorted, "&"))
+	return out
+}
+
+// BodyVariants are JSON bodies a client may have signed while sending body:
+// the same object serialised another way (compact, with spaces as Python's
+// json.dumps writes, keys sorted). Each differs from body.
+func BodyVariants(body []byte) []Variant {
+	if len(body) == 0 || len(body) > 16<<10 {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return nil
+	}
+	var out []Variant
+	add := func(mistake string, b []byte) {
+		if !bytes.Equal(b, body) {
+			out = append(out, Variant{Mistake: mistake, Value: b})
+		}
+	}
+	const fix = "; serialise the body once and sign and send those same bytes"
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) == nil {
+		add("the body was re-serialised after signing (signed compact JSON, sent it with spaces)"+fix, compact.Bytes())
+		add("the body was re-serialised after signing (signed JSON with spaces after ':' and ',', as Python's json.dumps writes it)"+fix, spaced(compact.Bytes()))
+	}
+	if sortedBody, err := json.Marshal(obj); err == nil { // map keys marshal sorted
+		add("the body was re-serialised after signing (signed with its keys sorted)"+fix, sortedBody)
+	}
+	return out
+}
+
+// spaced inserts a space after every ':' and ',' outside strings.
+func spaced(compact []byte) []byte {
+	out := make([]byte, 0, len(compact)+len(compact)/4)
+	inStr, esc := false, false
+	for _, c := range compact {
+		out = append(out, c)
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && (c == ':' || c == ','):
+			out = append(out, ' ')
+		}
+	}
+	return out
+}
+
+// SecretVariants are secrets as a client may have loaded them wrongly: with a
+// trailing newline or CRLF, surrounding quotes or spaces.
+func SecretVariants(secret []byte) []Variant {
+	cat := func(parts ...string) []byte {
+		var b []byte
+		for _, p := range parts {
+			if p == "" {
+				b = append(b, secret...)
+				continue
+			}
+			b = append(b, p...)
+		}
+		return b
+	}
+	return []Variant{
+		{"the secret was read with a trailing newline; strip the line ending from the key file", cat("", "\n")},
+		{"the secret was read with a trailing CRLF (\\r\\n); strip the line ending from the key file", cat("", "\r\n")},
+		{"the secret was signed with surrounding quotes; remove the quotes from the key file or config", cat("\"", "", "\"")},
+		{"the secret was signed with a trailing space; trim it", cat("", " ")},
+	}
+}
+
+// Search returns the mistake of every attempt that check accepts, at most
+// MaxVariants, in order and without repeats.
+func Search(attempts []Variant, check func([]byte) bool) []string {
+	var found []string
+	seen := map[string]bool{}
+	for i, a := range attempts {
+		if i >= 4*MaxVariants || len(found) >= MaxVariants {
+			break
+		}
+		if !seen[a.Mistake] && check(a.Value) {
+			seen[a.Mistake] = true
+			found = append(found, a.Mistake)
+		}
+	}
+	return found
+}

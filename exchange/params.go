@@ -1,0 +1,129 @@
+package exchange
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/mbxkit/mbx/pct"
+)
+
+// ParamError is a request parameter an exchange would reject, found before
+// anything is signed or sent. Get it with errors.As.
+type ParamError struct {
+	Name string // the parameter, or the request field ("method", "path")
+	Fix  string // what to send instead
+}
+
+// Error names the parameter and the fix.
+func (e *ParamError) Error() string { return "parameter " + e.Name + ": " + e.Fix }
+
+// CheckParams rejects empty or repeated parameter names: no exchange accepts
+// them, and a repeated name is read differently by different servers.
+func CheckParams(ps []Param) error {
+	seen := make(map[string]struct{}, len(ps))
+	for i, p := range ps {
+		if p.Name == "" {
+			return &ParamError{Name: fmt.Sprintf("#%d", i+1), Fix: "has an empty name; write NAME=VALUE"}
+		}
+		if _, dup := seen[p.Name]; dup {
+			return &ParamError{Name: p.Name, Fix: "is given twice; send it once"}
+		}
+		seen[p.Name] = struct{}{}
+	}
+	return nil
+}
+
+// QueryString is ps as a query string in the order given, names and values
+// percent-encoded by package pct (RFC 3986, space as %20). It is the one
+// encoding mbx sends, so it is also the one it signs.
+func QueryString(ps []Param) string {
+	var b []byte
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = pct.AppendEscape(b, p.Name)
+		b = append(b, '=')
+		b = pct.AppendEscape(b, p.Value)
+	}
+	return string(b)
+}
+
+// JSONBody is ps as a compact JSON object in the order given, every value a
+// JSON string, with no HTML escaping (so "<" stays "<", as most clients send
+// it); otherwise escaped exactly as encoding/json does (control characters,
+// U+2028, U+2029, invalid UTF-8 as U+FFFD). It is serialised once: these
+// bytes are both signed and sent.
+func JSONBody(ps []Param) []byte {
+	n := 2
+	for _, p := range ps {
+		n += len(p.Name) + len(p.Value) + 6
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, p.Name)
+		b = append(b, ':')
+		b = appendJSONString(b, p.Value)
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json's
+// Encoder with SetEscapeHTML(false) escapes it.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
