@@ -1,0 +1,342 @@
+package kucoin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/localex"
+	"github.com/mbxkit/mbx/sim/store"
+)
+
+// Emulator is KuCoin's local exchange: KuCoin's authentication (every
+// rule Verify checks), its {"code","data"} envelope and error codes, and a
+// core set of spot endpoints backed by the SQLite ledger (sim/store):
+// server time, symbols and currencies, accounts, place / query / cancel an
+// order and the list of active orders. Every rejection carries its
+// explanation in X-MBX-EXPLAIN and is listed at /mbx/recent.
+type Emulator struct {
+	*localex.Base
+	ex Exchange
+}
+
+var _ exchange.Emulator = (*Emulator)(nil)
+
+// NewEmulator builds KuCoin's local exchange from cfg; every key needs a
+// passphrase. Start listens.
+func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (exchange.Emulator, error) {
+	b, err := localex.Open(ctx, cfg, true)
+	if err != nil {
+		return nil, fmt.Errorf("kucoin: %w", err)
+	}
+	return &Emulator{Base: b, ex: x}, nil
+}
+
+// Start listens on addr and returns the base URL.
+func (e *Emulator) Start(ctx context.Context, addr string) (string, error) {
+	return e.Base.Start(ctx, addr, e.Handler())
+}
+
+// Handler serves KuCoin's API and /mbx/recent.
+func (e *Emulator) Handler() http.Handler { return http.HandlerFunc(e.serve) }
+
+// apiError is a KuCoin error answer.
+type apiError struct {
+	status      int
+	code, msg   string
+	explanation string
+}
+
+func (e *apiError) Error() string { return e.code + " " + e.msg }
+
+func paramErr(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: CodeParameterError, msg: fmt.Sprintf(format, args...)}
+}
+
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/mbx/recent" {
+		e.Recent.ServeHTTP(w, r)
+		return
+	}
+	entry := localex.Entry{Time: e.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	body, err := localex.ReadBody(r)
+	if err != nil {
+		e.fail(w, &entry, paramErr("%v", err))
+		return
+	}
+	entry.Body = string(body)
+	if h, ok := publicRoutes[r.Method+" "+r.URL.Path]; ok {
+		e.ok(w, &entry, h(e))
+		return
+	}
+	v := e.ex.Verify(exchange.Incoming{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header, Body: body},
+		e.Lookup, e.Now())
+	entry.APIKey = v.APIKey
+	if !v.OK {
+		entry.Mistakes = v.Mistakes
+		localex.SetExplain(w.Header(), v)
+		e.fail(w, &entry, &apiError{status: v.Status, code: v.Code, msg: v.Message, explanation: v.Explanation})
+		return
+	}
+	data, aerr := e.private(r.Context(), v.APIKey, r, body)
+	if aerr != nil {
+		if aerr.explanation != "" {
+			localex.SetExplain(w.Header(), exchange.Verdict{Explanation: aerr.explanation})
+		}
+		e.fail(w, &entry, aerr)
+		return
+	}
+	e.ok(w, &entry, data)
+}
+
+func (e *Emulator) ok(w http.ResponseWriter, entry *localex.Entry, data any) {
+	entry.Status, entry.Code = http.StatusOK, CodeOK
+	e.Recent.Add(*entry)
+	localex.WriteJSON(w, http.StatusOK, map[string]any{"code": CodeOK, "data": data})
+}
+
+func (e *Emulator) fail(w http.ResponseWriter, entry *localex.Entry, a *apiError) {
+	entry.Status, entry.Code, entry.Message, entry.Explanation = a.status, a.code, a.msg, a.explanation
+	e.Recent.Add(*entry)
+	localex.WriteJSON(w, a.status, map[string]string{"code": a.code, "msg": a.msg})
+}
+
+func (e *Emulator) private(ctx context.Context, account string, r *http.Request, body []byte) (any, *apiError) {
+	path := r.URL.Path
+	switch {
+	case r.Method == "GET" && path == "/api/v1/accounts":
+		return e.accounts(ctx, account, r.URL.Query().Get("currency"), r.URL.Query().Get("type"))
+	case r.Method == "GET" && path == "/api/v1/hf/accounts/opened":
+		return false, nil // classic account: ccxt then uses /api/v1/orders
+	case r.Method == "GET" && path == "/api/ua/v1/account/mode":
+		return map[string]any{"selfAccountMode": "CLASSIC"}, nil
+	case r.Method == "GET" && path == "/api/v3/margin/symbols":
+		return map[string]any{"timestamp": e.Now().UnixMilli(), "items": []any{}}, nil
+	case r.Method == "GET" && path == "/api/v1/isolated/symbols":
+		return []any{}, nil
+	case r.Method == "POST" && path == "/api/v1/orders":
+		if !e.can(account, "trade") {
+			return nil, &apiError{status: http.StatusForbidden, code: "400007", msg: "Access denied, requires more permission.",
+				explanation: "this API key lacks the Trade permission; enable it on the API page"}
+		}
+		return e.placeOrder(ctx, account, body)
+	case r.Method == "GET" && path == "/api/v1/orders":
+		return e.listOrders(ctx, account, r)
+	case strings.HasPrefix(path, "/api/v1/orders/") && (r.Method == "GET" || r.Method == "DELETE"):
+		id, err := parseOrderID(strings.TrimPrefix(path, "/api/v1/orders/"))
+		if err != nil {
+			return nil, &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "order not exist.", explanation: err.Error()}
+		}
+		if r.Method == "GET" {
+			o, err := e.Store.OrderByID(ctx, account, id)
+			if err != nil {
+				return nil, storeErr(err)
+			}
+			return orderJSON(o), nil
+		}
+		return e.cancel(ctx, account, id)
+	}
+	return nil, &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "Url Not Found",
+		explanation: "the local KuCoin exchange does not model " + r.Method + " " + path}
+}
+
+func (e *Emulator) can(account, perm string) bool {
+	k := e.Keys[account]
+	if len(k.Permissions) == 0 {
+		return true
+	}
+	for _, p := range k.Permissions {
+		if strings.EqualFold(p, perm) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Emulator) accounts(ctx context.Context, account, currency, typ string) (any, *apiError) {
+	if typ != "" && typ != "trade" {
+		return []any{}, nil // only the trade account is modelled
+	}
+	bals, err := e.Store.Balances(ctx, account)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	out := []map[string]string{}
+	for _, b := range bals {
+		if currency != "" && b.Asset != currency {
+			continue
+		}
+		out = append(out, map[string]string{
+			"id": fmt.Sprintf("%024x", len(out)+1), "currency": b.Asset, "type": "trade",
+			"balance": b.Free.Add(b.Locked).String(), "available": b.Free.String(), "holds": b.Locked.String(),
+		})
+	}
+	return out, nil
+}
+
+func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) (any, *apiError) {
+	var req map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return nil, paramErr("the body is not a JSON object: %v", err)
+	}
+	str := func(name string) string {
+		switch v := req[name].(type) {
+		case string:
+			return v
+		case json.Number:
+			return v.String()
+		}
+		return ""
+	}
+	m, ok := marketBySymbol(str("symbol"))
+	if !ok {
+		return nil, &apiError{status: http.StatusBadRequest, code: "900001", msg: "symbol not exists!",
+			explanation: fmt.Sprintf("symbol %q is not listed; the local exchange lists %s", str("symbol"), symbolNames())}
+	}
+	side := strings.ToUpper(str("side"))
+	if side != store.SideBuy && side != store.SideSell {
+		return nil, paramErr("side must be buy or sell")
+	}
+	typ := str("type")
+	if typ == "" {
+		typ = "limit"
+	}
+	o := store.NewOrder{Symbol: m.Symbol, Side: side, ClientOrderID: str("clientOid"), Now: e.Now()}
+	if o.ClientOrderID == "" {
+		return nil, paramErr("clientOid is required")
+	}
+	var err error
+	switch typ {
+	case "limit":
+		o.Type = store.TypeLimit
+		o.TimeInForce = strings.ToUpper(str("timeInForce"))
+		if o.TimeInForce == "" {
+			o.TimeInForce = store.GTC
+		}
+		if o.Price, err = decimal.NewFromString(str("price")); err != nil {
+			return nil, paramErr("price must be a decimal number")
+		}
+		if o.Quantity, err = decimal.NewFromString(str("size")); err != nil {
+			return nil, paramErr("size must be a decimal number")
+		}
+	case "market":
+		o.Type = store.TypeMarket
+		if s := str("size"); s != "" {
+			if o.Quantity, err = decimal.NewFromString(s); err != nil {
+				return nil, paramErr("size must be a decimal number")
+			}
+		} else if o.QuoteOrderQty, err = decimal.NewFromString(str("funds")); err != nil {
+			return nil, paramErr("a market order needs size or funds")
+		}
+	default:
+		return nil, paramErr("type must be limit or market")
+	}
+	placed, err := e.Store.PlaceOrder(ctx, account, m, o)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return map[string]string{"orderId": orderID(placed.OrderID)}, nil
+}
+
+func (e *Emulator) cancel(ctx context.Context, account string, id int64) (any, *apiError) {
+	o, err := e.Store.OrderByID(ctx, account, id)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if _, err := e.Store.CancelOrder(ctx, account, o.Symbol, id, "", e.Now()); err != nil {
+		if errors.Is(err, store.ErrUnknownOrder) {
+			return nil, &apiError{status: http.StatusBadRequest, code: CodeParameterError, msg: "order_not_exist_or_not_allow_to_cancel",
+				explanation: "the order is no longer active (" + o.Status + ")"}
+		}
+		return nil, storeErr(err)
+	}
+	return map[string][]string{"cancelledOrderIds": {orderID(id)}}, nil
+}
+
+func (e *Emulator) listOrders(ctx context.Context, account string, r *http.Request) (any, *apiError) {
+	q := r.URL.Query()
+	var (
+		orders []store.Order
+		err    error
+	)
+	switch q.Get("status") {
+	case "active":
+		orders, err = e.Store.OpenOrders(ctx, account, q.Get("symbol"))
+	case "", "done":
+		orders, err = e.Store.AllOrders(ctx, account, q.Get("symbol"), store.MaxLimit)
+		if q.Get("status") == "done" {
+			kept := orders[:0]
+			for _, o := range orders {
+				if o.Status != store.StatusNew && o.Status != store.StatusPartiallyFilled {
+					kept = append(kept, o)
+				}
+			}
+			orders = kept
+		}
+	default:
+		return nil, paramErr("status must be active or done")
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	items := make([]map[string]any, 0, len(orders))
+	for _, o := range orders {
+		items = append(items, orderJSON(o))
+	}
+	return map[string]any{"currentPage": 1, "pageSize": len(items), "totalNum": len(items), "totalPage": 1, "items": items}, nil
+}
+
+func storeErr(err error) *apiError {
+	switch {
+	case errors.Is(err, store.ErrInsufficientBalance):
+		return &apiError{status: http.StatusBadRequest, code: CodeBalance, msg: "Balance insufficient!", explanation: err.Error()}
+	case errors.Is(err, store.ErrUnknownOrder):
+		return &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "order not exist.", explanation: err.Error()}
+	case errors.Is(err, store.ErrDuplicateOrder):
+		return paramErr("clientOid is duplicated")
+	case errors.Is(err, store.ErrBadInput):
+		var fe *store.FieldError
+		if errors.As(err, &fe) {
+			return paramErr("%s", fe.Problem)
+		}
+		return paramErr("%v", err)
+	}
+	return &apiError{status: http.StatusInternalServerError, code: "500000", msg: "Internal Server Error", explanation: err.Error()}
+}
+
+// orderID writes a ledger id as KuCoin writes order ids: 24 hex digits.
+func orderID(id int64) string { return fmt.Sprintf("%024x", id) }
+
+func parseOrderID(s string) (int64, error) {
+	if len(s) != 24 {
+		return 0, fmt.Errorf("order id %q is not 24 hex digits", s)
+	}
+	id, err := strconv.ParseInt(s, 16, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("order id %q is not 24 hex digits", s)
+	}
+	return id, nil
+}
+
+func orderJSON(o store.Order) map[string]any {
+	active := o.Status == store.StatusNew || o.Status == store.StatusPartiallyFilled
+	return map[string]any{
+		"id": orderID(o.OrderID), "symbol": o.Symbol, "opType": "DEAL", "type": strings.ToLower(o.Type),
+		"side": strings.ToLower(o.Side), "price": o.Price.String(), "size": o.OrigQty.String(),
+		"funds": o.OrigQuoteOrderQty.String(), "dealFunds": o.CummulativeQuoteQty.String(), "dealSize": o.ExecutedQty.String(),
+		"fee": "0", "feeCurrency": quoteOf(o.Symbol), "stp": "", "stop": "", "stopTriggered": false, "stopPrice": "0",
+		"timeInForce": o.TimeInForce, "postOnly": false, "hidden": false, "iceberg": false, "visibleSize": "0",
+		"cancelAfter": 0, "channel": "API", "clientOid": o.ClientOrderID, "remark": nil, "tags": nil,
+		"isActive": active, "cancelExist": o.Status == store.StatusCanceled || o.Status == store.StatusExpired,
+		"createdAt": o.Time.UnixMilli(), "tradeType": "TRADE",
+	}
+}
