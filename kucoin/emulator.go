@@ -45,67 +45,25 @@ func (e *Emulator) Start(ctx context.Context, addr string) (string, error) {
 }
 
 // Handler serves KuCoin's API and /mbx/recent.
-func (e *Emulator) Handler() http.Handler { return http.HandlerFunc(e.serve) }
+func (e *Emulator) Handler() http.Handler {
+	public := make(map[string]func() any, len(publicRoutes))
+	for k, h := range publicRoutes {
+		public[k] = func() any { return h(e) }
+	}
+	return e.Base.Handler(localex.Dialect{
+		Public:  public,
+		Verify:  func(in exchange.Incoming) exchange.Verdict { return e.ex.Verify(in, e.Lookup, e.Now()) },
+		Private: e.private,
+		OK:      func(data any) any { return map[string]any{"code": CodeOK, "data": data} },
+		Fail:    func(a *localex.APIError) any { return map[string]string{"code": a.Code, "msg": a.Msg} },
+	})
+}
 
 // apiError is a KuCoin error answer.
-type apiError struct {
-	status      int
-	code, msg   string
-	explanation string
-}
-
-func (e *apiError) Error() string { return e.code + " " + e.msg }
+type apiError = localex.APIError
 
 func paramErr(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: CodeParameterError, msg: fmt.Sprintf(format, args...)}
-}
-
-func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/mbx/recent" {
-		e.Recent.ServeHTTP(w, r)
-		return
-	}
-	entry := localex.Entry{Time: e.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
-	body, err := localex.ReadBody(r)
-	if err != nil {
-		e.fail(w, &entry, paramErr("%v", err))
-		return
-	}
-	entry.Body = string(body)
-	if h, ok := publicRoutes[r.Method+" "+r.URL.Path]; ok {
-		e.ok(w, &entry, h(e))
-		return
-	}
-	v := e.ex.Verify(exchange.Incoming{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header, Body: body},
-		e.Lookup, e.Now())
-	entry.APIKey = v.APIKey
-	if !v.OK {
-		entry.Mistakes = v.Mistakes
-		localex.SetExplain(w.Header(), v)
-		e.fail(w, &entry, &apiError{status: v.Status, code: v.Code, msg: v.Message, explanation: v.Explanation})
-		return
-	}
-	data, aerr := e.private(r.Context(), v.APIKey, r, body)
-	if aerr != nil {
-		if aerr.explanation != "" {
-			localex.SetExplain(w.Header(), exchange.Verdict{Explanation: aerr.explanation})
-		}
-		e.fail(w, &entry, aerr)
-		return
-	}
-	e.ok(w, &entry, data)
-}
-
-func (e *Emulator) ok(w http.ResponseWriter, entry *localex.Entry, data any) {
-	entry.Status, entry.Code = http.StatusOK, CodeOK
-	e.Recent.Add(*entry)
-	localex.WriteJSON(w, http.StatusOK, map[string]any{"code": CodeOK, "data": data})
-}
-
-func (e *Emulator) fail(w http.ResponseWriter, entry *localex.Entry, a *apiError) {
-	entry.Status, entry.Code, entry.Message, entry.Explanation = a.status, a.code, a.msg, a.explanation
-	e.Recent.Add(*entry)
-	localex.WriteJSON(w, a.status, map[string]string{"code": a.code, "msg": a.msg})
+	return &apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (e *Emulator) private(ctx context.Context, account string, r *http.Request, body []byte) (any, *apiError) {
@@ -122,9 +80,9 @@ func (e *Emulator) private(ctx context.Context, account string, r *http.Request,
 	case r.Method == "GET" && path == "/api/v1/isolated/symbols":
 		return []any{}, nil
 	case r.Method == "POST" && path == "/api/v1/orders":
-		if !e.can(account, "trade") {
-			return nil, &apiError{status: http.StatusForbidden, code: "400007", msg: "Access denied, requires more permission.",
-				explanation: "this API key lacks the Trade permission; enable it on the API page"}
+		if !e.Can(account, "trade") {
+			return nil, &apiError{Status: http.StatusForbidden, Code: "400007", Msg: "Access denied, requires more permission.",
+				Explanation: "this API key lacks the Trade permission; enable it on the API page"}
 		}
 		return e.placeOrder(ctx, account, body)
 	case r.Method == "GET" && path == "/api/v1/orders":
@@ -132,7 +90,7 @@ func (e *Emulator) private(ctx context.Context, account string, r *http.Request,
 	case strings.HasPrefix(path, "/api/v1/orders/") && (r.Method == "GET" || r.Method == "DELETE"):
 		id, err := parseOrderID(strings.TrimPrefix(path, "/api/v1/orders/"))
 		if err != nil {
-			return nil, &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "order not exist.", explanation: err.Error()}
+			return nil, &apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist.", Explanation: err.Error()}
 		}
 		if r.Method == "GET" {
 			o, err := e.Store.OrderByID(ctx, account, id)
@@ -143,21 +101,8 @@ func (e *Emulator) private(ctx context.Context, account string, r *http.Request,
 		}
 		return e.cancel(ctx, account, id)
 	}
-	return nil, &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "Url Not Found",
-		explanation: "the local KuCoin exchange does not model " + r.Method + " " + path}
-}
-
-func (e *Emulator) can(account, perm string) bool {
-	k := e.Keys[account]
-	if len(k.Permissions) == 0 {
-		return true
-	}
-	for _, p := range k.Permissions {
-		if strings.EqualFold(p, perm) {
-			return true
-		}
-	}
-	return false
+	return nil, &apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "Url Not Found",
+		Explanation: "the local KuCoin exchange does not model " + r.Method + " " + path}
 }
 
 func (e *Emulator) accounts(ctx context.Context, account, currency, typ string) (any, *apiError) {
@@ -199,8 +144,8 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) 
 	}
 	m, ok := marketBySymbol(str("symbol"))
 	if !ok {
-		return nil, &apiError{status: http.StatusBadRequest, code: "900001", msg: "symbol not exists!",
-			explanation: fmt.Sprintf("symbol %q is not listed; the local exchange lists %s", str("symbol"), symbolNames())}
+		return nil, &apiError{Status: http.StatusBadRequest, Code: "900001", Msg: "symbol not exists!",
+			Explanation: fmt.Sprintf("symbol %q is not listed; the local exchange lists %s", str("symbol"), symbolNames())}
 	}
 	side := strings.ToUpper(str("side"))
 	if side != store.SideBuy && side != store.SideSell {
@@ -254,8 +199,8 @@ func (e *Emulator) cancel(ctx context.Context, account string, id int64) (any, *
 	}
 	if _, err := e.Store.CancelOrder(ctx, account, o.Symbol, id, "", e.Now()); err != nil {
 		if errors.Is(err, store.ErrUnknownOrder) {
-			return nil, &apiError{status: http.StatusBadRequest, code: CodeParameterError, msg: "order_not_exist_or_not_allow_to_cancel",
-				explanation: "the order is no longer active (" + o.Status + ")"}
+			return nil, &apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: "order_not_exist_or_not_allow_to_cancel",
+				Explanation: "the order is no longer active (" + o.Status + ")"}
 		}
 		return nil, storeErr(err)
 	}
@@ -298,9 +243,9 @@ func (e *Emulator) listOrders(ctx context.Context, account string, r *http.Reque
 func storeErr(err error) *apiError {
 	switch {
 	case errors.Is(err, store.ErrInsufficientBalance):
-		return &apiError{status: http.StatusBadRequest, code: CodeBalance, msg: "Balance insufficient!", explanation: err.Error()}
+		return &apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!", Explanation: err.Error()}
 	case errors.Is(err, store.ErrUnknownOrder):
-		return &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "order not exist.", explanation: err.Error()}
+		return &apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist.", Explanation: err.Error()}
 	case errors.Is(err, store.ErrDuplicateOrder):
 		return paramErr("clientOid is duplicated")
 	case errors.Is(err, store.ErrBadInput):
@@ -310,7 +255,7 @@ func storeErr(err error) *apiError {
 		}
 		return paramErr("%v", err)
 	}
-	return &apiError{status: http.StatusInternalServerError, code: "500000", msg: "Internal Server Error", explanation: err.Error()}
+	return &apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error", Explanation: err.Error()}
 }
 
 // orderID writes a ledger id as KuCoin writes order ids: 24 hex digits.

@@ -284,3 +284,6 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// RecentEntries returns the recorded requests, oldest first.
+func (b *Base) RecentEntries() []Entry { return b.Recent.List() }
