@@ -111,6 +111,7 @@ func TestSignBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := func(n, v string) exchange.Param { return exchange.Param{Name: n, Value: v} }
 	base := exchange.Credentials{APIKey: "k", Secret: secret.FromString("s"), Passphrase: secret.FromString("p")}
 	now := time.UnixMilli(1700000000000)
 	tests := []struct {
@@ -132,15 +133,15 @@ func TestSignBadInput(t *testing.T) {
 		{"not /api", exchange.Request{Method: "GET", Path: "/v1/accounts", Time: now}, nil, "/api/"},
 		{"method", exchange.Request{Method: "PATCH", Path: "/api/v1/accounts", Time: now}, nil, "GET, POST"},
 		{"duplicate param", exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now,
-			Params: []exchange.Param{{"currency", "BTC"}, {"currency", "ETH"}}}, nil, "twice"},
+			Params: []exchange.Param{p("currency", "BTC"), p("currency", "ETH")}}, nil, "twice"},
 		{"order side", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{{"clientOid", "a"}, {"side", "BUY"}, {"symbol", "BTC-USDT"}, {"price", "1"}, {"size", "1"}}}, nil, "lower case"},
+			Params: []exchange.Param{p("clientOid", "a"), p("side", "BUY"), p("symbol", "BTC-USDT"), p("price", "1"), p("size", "1")}}, nil, "lower case"},
 		{"order symbol", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{{"clientOid", "a"}, {"side", "buy"}, {"symbol", "BTCUSDT"}, {"price", "1"}, {"size", "1"}}}, nil, "BTC-USDT"},
+			Params: []exchange.Param{p("clientOid", "a"), p("side", "buy"), p("symbol", "BTCUSDT"), p("price", "1"), p("size", "1")}}, nil, "BTC-USDT"},
 		{"order clientOid", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{{"side", "buy"}, {"symbol", "BTC-USDT"}, {"price", "1"}, {"size", "1"}}}, nil, "clientOid"},
+			Params: []exchange.Param{p("side", "buy"), p("symbol", "BTC-USDT"), p("price", "1"), p("size", "1")}}, nil, "clientOid"},
 		{"limit without price", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{{"clientOid", "a"}, {"side", "buy"}, {"symbol", "BTC-USDT"}, {"size", "1"}}}, nil, "price and size"},
+			Params: []exchange.Param{p("clientOid", "a"), p("side", "buy"), p("symbol", "BTC-USDT"), p("size", "1")}}, nil, "price and size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,6 +69,6 @@ func JSONBody(ps []exchange.Param) []byte {
 func writeJSONString(b *bytes.Buffer, s string) {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a valid UTF-8 string always encodes
+	_ = enc.Encode(s)       // a valid UTF-8 string always encodes
 	b.Truncate(b.Len() - 1) // Encode's newline
 }
