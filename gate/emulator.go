@@ -2,7 +2,6 @@ package gate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,7 +23,7 @@ import (
 // place / query / cancel an order and the open orders. Every rejection
 // carries its explanation in X-MBX-EXPLAIN and is listed at /mbx/recent.
 type Emulator struct {
-	*localex.Base
+	*localex.Server
 	ex   Exchange
 	text atomic.Int64 // generates a text for orders sent without one
 }
@@ -38,27 +37,15 @@ func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) 
 	if err != nil {
 		return nil, fmt.Errorf("gate: %w", err)
 	}
-	return &Emulator{Base: b, ex: x}, nil
-}
-
-// Start listens on addr and returns the base URL.
-func (e *Emulator) Start(ctx context.Context, addr string) (string, error) {
-	return e.Base.Start(ctx, addr, e.Handler())
-}
-
-// Handler serves Gate's API v4 and /mbx/recent.
-func (e *Emulator) Handler() http.Handler {
-	public := make(map[string]func() any, len(publicRoutes))
-	for k, h := range publicRoutes {
-		public[k] = func() any { return h(e) }
-	}
-	return e.Base.Handler(localex.Dialect{
-		Public:  public,
+	e := &Emulator{ex: x}
+	e.Server = localex.NewServer(b, localex.Dialect{
+		Public:  e.publicRoutes(),
 		Verify:  func(in exchange.Incoming) exchange.Verdict { return e.ex.Verify(in, e.Lookup, e.Now()) },
 		Private: e.private,
 		OK:      func(data any) any { return data },
 		Fail:    func(a *localex.APIError) any { return map[string]string{"label": a.Code, "message": a.Msg} },
 	})
+	return e, nil
 }
 
 type apiError = localex.APIError
@@ -133,20 +120,9 @@ func (e *Emulator) accounts(ctx context.Context, account, currency string) (any,
 }
 
 func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) (any, *apiError) {
-	var req map[string]any
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
+	str, err := localex.Fields(body)
+	if err != nil {
 		return nil, &apiError{Status: http.StatusBadRequest, Code: "INVALID_REQUEST_BODY", Msg: "Invalid request body: " + err.Error()}
-	}
-	str := func(name string) string {
-		switch v := req[name].(type) {
-		case string:
-			return v
-		case json.Number:
-			return v.String()
-		}
-		return ""
 	}
 	m, ok := marketByPair(str("currency_pair"))
 	if !ok {

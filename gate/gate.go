@@ -203,14 +203,7 @@ func checkRequest(method string, req exchange.Request) error {
 // checkOrder applies the rules Gate's POST /spot/orders rejects with
 // INVALID_PARAM_VALUE or MISSING_REQUIRED_PARAM.
 func checkOrder(ps []exchange.Param) error {
-	get := func(name string) string {
-		for _, p := range ps {
-			if p.Name == name {
-				return p.Value
-			}
-		}
-		return ""
-	}
+	get := func(name string) string { return localex.Param(ps, name) }
 	if p := get("currency_pair"); p == "" || !strings.Contains(p, "_") {
 		return badRequest("currency_pair %q: Gate pairs are BASE_QUOTE, e.g. currency_pair=BTC_USDT", p)
 	}

@@ -43,16 +43,18 @@ func pairNames() string {
 }
 
 // publicRoutes answer without authentication.
-var publicRoutes = map[string]func(e *Emulator) any{
-	"GET " + TimePath:                            func(e *Emulator) any { return map[string]int64{"server_time": e.Now().UnixMilli()} },
-	"GET " + Prefix + "/spot/currency_pairs":     func(*Emulator) any { return pairsJSON() },
-	"GET " + Prefix + "/spot/currencies":         func(*Emulator) any { return currenciesJSON() },
-	"GET " + Prefix + "/margin/currency_pairs":   func(*Emulator) any { return []any{} },
-	"GET " + Prefix + "/futures/usdt/contracts":  func(*Emulator) any { return []any{} },
-	"GET " + Prefix + "/futures/btc/contracts":   func(*Emulator) any { return []any{} },
-	"GET " + Prefix + "/delivery/usdt/contracts": func(*Emulator) any { return []any{} },
-	"GET " + Prefix + "/options/underlyings":     func(*Emulator) any { return []any{} },
-	"GET " + Prefix + "/spot/tickers":            func(*Emulator) any { return tickersJSON() },
+func (e *Emulator) publicRoutes() map[string]func() any {
+	return map[string]func() any{
+		"GET " + TimePath:                            func() any { return map[string]int64{"server_time": e.Now().UnixMilli()} },
+		"GET " + Prefix + "/spot/currency_pairs":     func() any { return pairsJSON() },
+		"GET " + Prefix + "/spot/currencies":         func() any { return currenciesJSON() },
+		"GET " + Prefix + "/margin/currency_pairs":   func() any { return []any{} },
+		"GET " + Prefix + "/futures/usdt/contracts":  func() any { return []any{} },
+		"GET " + Prefix + "/futures/btc/contracts":   func() any { return []any{} },
+		"GET " + Prefix + "/delivery/usdt/contracts": func() any { return []any{} },
+		"GET " + Prefix + "/options/underlyings":     func() any { return []any{} },
+		"GET " + Prefix + "/spot/tickers":            func() any { return tickersJSON() },
+	}
 }
 
 func pairsJSON() []map[string]any {

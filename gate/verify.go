@@ -37,12 +37,7 @@ func reject(apiKey, label, explanation string, mistakes ...string) exchange.Verd
 // client step that reproduces the signature sent, when one does.
 func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Time) exchange.Verdict {
 	key, sig, ts := r.Header.Get(HeaderKey), r.Header.Get(HeaderSign), r.Header.Get(HeaderTimestamp)
-	var missing []string
-	for _, h := range []struct{ name, v string }{{HeaderKey, key}, {HeaderSign, sig}, {HeaderTimestamp, ts}} {
-		if h.v == "" {
-			missing = append(missing, h.name)
-		}
-	}
+	missing := localex.Missing(r.Header, HeaderKey, HeaderSign, HeaderTimestamp)
 	if len(missing) > 0 {
 		return reject(key, LabelMissingHeader, "the request lacks "+strings.Join(missing, ", ")+"; every private Gate endpoint needs KEY, SIGN and Timestamp")
 	}

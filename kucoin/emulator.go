@@ -2,7 +2,6 @@ package kucoin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,7 +22,7 @@ import (
 // order and the list of active orders. Every rejection carries its
 // explanation in X-MBX-EXPLAIN and is listed at /mbx/recent.
 type Emulator struct {
-	*localex.Base
+	*localex.Server
 	ex Exchange
 }
 
@@ -36,27 +35,15 @@ func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) 
 	if err != nil {
 		return nil, fmt.Errorf("kucoin: %w", err)
 	}
-	return &Emulator{Base: b, ex: x}, nil
-}
-
-// Start listens on addr and returns the base URL.
-func (e *Emulator) Start(ctx context.Context, addr string) (string, error) {
-	return e.Base.Start(ctx, addr, e.Handler())
-}
-
-// Handler serves KuCoin's API and /mbx/recent.
-func (e *Emulator) Handler() http.Handler {
-	public := make(map[string]func() any, len(publicRoutes))
-	for k, h := range publicRoutes {
-		public[k] = func() any { return h(e) }
-	}
-	return e.Base.Handler(localex.Dialect{
-		Public:  public,
+	e := &Emulator{ex: x}
+	e.Server = localex.NewServer(b, localex.Dialect{
+		Public:  e.publicRoutes(),
 		Verify:  func(in exchange.Incoming) exchange.Verdict { return e.ex.Verify(in, e.Lookup, e.Now()) },
 		Private: e.private,
 		OK:      func(data any) any { return map[string]any{"code": CodeOK, "data": data} },
 		Fail:    func(a *localex.APIError) any { return map[string]string{"code": a.Code, "msg": a.Msg} },
 	})
+	return e, nil
 }
 
 // apiError is a KuCoin error answer.
@@ -127,20 +114,9 @@ func (e *Emulator) accounts(ctx context.Context, account, currency, typ string) 
 }
 
 func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) (any, *apiError) {
-	var req map[string]any
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
+	str, err := localex.Fields(body)
+	if err != nil {
 		return nil, paramErr("the body is not a JSON object: %v", err)
-	}
-	str := func(name string) string {
-		switch v := req[name].(type) {
-		case string:
-			return v
-		case json.Number:
-			return v.String()
-		}
-		return ""
 	}
 	m, ok := marketBySymbol(str("symbol"))
 	if !ok {
@@ -159,7 +135,6 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) 
 	if o.ClientOrderID == "" {
 		return nil, paramErr("clientOid is required")
 	}
-	var err error
 	switch typ {
 	case "limit":
 		o.Type = store.TypeLimit

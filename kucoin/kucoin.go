@@ -176,14 +176,7 @@ func checkRequest(method string, req exchange.Request) error {
 // checkOrder applies the rules KuCoin's POST /api/v1/orders rejects with
 // 400100 before any signature matters.
 func checkOrder(ps []exchange.Param) error {
-	get := func(name string) string {
-		for _, p := range ps {
-			if p.Name == name {
-				return p.Value
-			}
-		}
-		return ""
-	}
+	get := func(name string) string { return localex.Param(ps, name) }
 	if get("clientOid") == "" {
 		return badRequest("clientOid is required: add clientOid=<a unique id>")
 	}

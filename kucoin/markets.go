@@ -48,14 +48,16 @@ func quoteOf(symbol string) string {
 }
 
 // publicRoutes answer without authentication.
-var publicRoutes = map[string]func(e *Emulator) any{
-	"GET " + TimePath:                func(e *Emulator) any { return e.Now().UnixMilli() },
-	"GET /api/v2/symbols":            func(*Emulator) any { return symbolsJSON() },
-	"GET /api/v1/symbols":            func(*Emulator) any { return symbolsJSON() },
-	"GET /api/v3/currencies":         func(*Emulator) any { return currenciesJSON() },
-	"GET /api/v1/market/allTickers":  func(e *Emulator) any { return tickersJSON(e) },
-	"GET /api/v1/contracts/active":   func(*Emulator) any { return []any{} },
-	"GET /api/ua/v1/market/currency": func(*Emulator) any { return []any{} },
+func (e *Emulator) publicRoutes() map[string]func() any {
+	return map[string]func() any{
+		"GET " + TimePath:                func() any { return e.Now().UnixMilli() },
+		"GET /api/v2/symbols":            func() any { return symbolsJSON() },
+		"GET /api/v1/symbols":            func() any { return symbolsJSON() },
+		"GET /api/v3/currencies":         func() any { return currenciesJSON() },
+		"GET /api/v1/market/allTickers":  func() any { return tickersJSON(e) },
+		"GET /api/v1/contracts/active":   func() any { return []any{} },
+		"GET /api/ua/v1/market/currency": func() any { return []any{} },
+	}
 }
 
 func symbolsJSON() []map[string]any {

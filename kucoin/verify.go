@@ -40,12 +40,7 @@ func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Tim
 	sig := r.Header.Get(HeaderSign)
 	ts := r.Header.Get(HeaderTimestamp)
 	pass := r.Header.Get(HeaderPassphrase)
-	var missing []string
-	for _, h := range []struct{ name, v string }{{HeaderKey, key}, {HeaderSign, sig}, {HeaderTimestamp, ts}, {HeaderPassphrase, pass}} {
-		if h.v == "" {
-			missing = append(missing, h.name)
-		}
-	}
+	missing := localex.Missing(r.Header, HeaderKey, HeaderSign, HeaderTimestamp, HeaderPassphrase)
 	if len(missing) > 0 {
 		return reject(key, CodeMissingHeader, "the request lacks "+strings.Join(missing, ", ")+"; every private KuCoin endpoint needs all four authentication headers")
 	}

@@ -1,7 +1,9 @@
 package localex
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/mbxkit/mbx/exchange"
@@ -107,4 +109,63 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// Server is a local exchange: the Base and the Dialect it speaks.
+type Server struct {
+	*Base
+	d Dialect
+}
+
+// NewServer pairs b with d.
+func NewServer(b *Base, d Dialect) *Server { return &Server{Base: b, d: d} }
+
+// Handler serves the exchange's API and /mbx/recent.
+func (s *Server) Handler() http.Handler { return s.Base.Handler(s.d) }
+
+// Start listens on addr and returns the base URL.
+func (s *Server) Start(ctx context.Context, addr string) (string, error) {
+	return s.Base.Start(ctx, addr, s.Handler())
+}
+
+// Missing lists which of the named headers h lacks (empty value).
+func Missing(h http.Header, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if h.Get(n) == "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Param returns the value of the first parameter called name, "" when
+// there is none.
+func Param(ps []exchange.Param, name string) string {
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// Fields decodes a JSON object body and returns a reader of its string
+// (or number) fields; other types and absent fields read as "".
+func Fields(body []byte) (func(name string) string, error) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return func(name string) string {
+		switch v := m[name].(type) {
+		case string:
+			return v
+		case json.Number:
+			return v.String()
+		}
+		return ""
+	}, nil
 }
