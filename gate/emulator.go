@@ -2,7 +2,6 @@ package gate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -216,23 +215,16 @@ func (e *Emulator) openOrders(ctx context.Context, account string) (any, *apiErr
 	return out, nil
 }
 
-func storeErr(err error) *apiError {
-	switch {
-	case errors.Is(err, store.ErrInsufficientBalance):
-		return &apiError{Status: http.StatusBadRequest, Code: LabelBalanceNotEnough, Msg: "Not enough balance", Explanation: err.Error()}
-	case errors.Is(err, store.ErrUnknownOrder):
-		return &apiError{Status: http.StatusNotFound, Code: LabelOrderNotFound, Msg: "Order not found", Explanation: err.Error()}
-	case errors.Is(err, store.ErrDuplicateOrder):
-		return paramErr("text is used by an open order")
-	case errors.Is(err, store.ErrBadInput):
-		var fe *store.FieldError
-		if errors.As(err, &fe) {
-			return paramErr("invalid argument: %s: %s", fe.Field, fe.Problem)
-		}
-		return paramErr("%v", err)
-	}
-	return &apiError{Status: http.StatusInternalServerError, Code: "SERVER_ERROR", Msg: "Internal server error", Explanation: err.Error()}
+// storeAnswers are Gate's answers to the ledger's errors.
+var storeAnswers = localex.StoreAnswers{
+	Balance:      apiError{Status: http.StatusBadRequest, Code: LabelBalanceNotEnough, Msg: "Not enough balance"},
+	UnknownOrder: apiError{Status: http.StatusNotFound, Code: LabelOrderNotFound, Msg: "Order not found"},
+	Duplicate:    apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "text is used by an open order"},
+	BadInput:     apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "invalid argument: "},
+	Internal:     apiError{Status: http.StatusInternalServerError, Code: "SERVER_ERROR", Msg: "Internal server error"},
 }
+
+func storeErr(err error) *apiError { return localex.StoreError(err, storeAnswers) }
 
 func orderJSON(o store.Order) map[string]any {
 	status, finish := "closed", "filled"

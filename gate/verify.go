@@ -63,12 +63,7 @@ func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Tim
 		signMistakes(c.Secret, sig, ts, query, r)...)
 }
 
-func clip(s string) string {
-	if len(s) > 400 {
-		return s[:400] + "..."
-	}
-	return s
-}
+func clip(s string) string { return localex.Clip(s, 400) }
 
 func timestampProblem(sec float64, now time.Time) string {
 	nowSec := float64(now.UnixMilli()) / 1000

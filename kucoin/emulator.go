@@ -215,23 +215,16 @@ func (e *Emulator) listOrders(ctx context.Context, account string, r *http.Reque
 	return map[string]any{"currentPage": 1, "pageSize": len(items), "totalNum": len(items), "totalPage": 1, "items": items}, nil
 }
 
-func storeErr(err error) *apiError {
-	switch {
-	case errors.Is(err, store.ErrInsufficientBalance):
-		return &apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!", Explanation: err.Error()}
-	case errors.Is(err, store.ErrUnknownOrder):
-		return &apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist.", Explanation: err.Error()}
-	case errors.Is(err, store.ErrDuplicateOrder):
-		return paramErr("clientOid is duplicated")
-	case errors.Is(err, store.ErrBadInput):
-		var fe *store.FieldError
-		if errors.As(err, &fe) {
-			return paramErr("%s", fe.Problem)
-		}
-		return paramErr("%v", err)
-	}
-	return &apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error", Explanation: err.Error()}
+// storeAnswers are KuCoin's answers to the ledger's errors.
+var storeAnswers = localex.StoreAnswers{
+	Balance:      apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!"},
+	UnknownOrder: apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist."},
+	Duplicate:    apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: "clientOid is duplicated"},
+	BadInput:     apiError{Status: http.StatusBadRequest, Code: CodeParameterError},
+	Internal:     apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error"},
 }
+
+func storeErr(err error) *apiError { return localex.StoreError(err, storeAnswers) }
 
 // orderID writes a ledger id as KuCoin writes order ids: 24 hex digits.
 func orderID(id int64) string { return fmt.Sprintf("%024x", id) }

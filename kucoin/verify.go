@@ -98,12 +98,7 @@ func macOf(secret, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
-}
+func clip(s string) string { return localex.Clip(s, 300) }
 
 // timestampProblem explains a timestamp outside KuCoin's 5 s window, with
 // the unit when it is plainly seconds or microseconds.
