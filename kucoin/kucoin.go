@@ -117,7 +117,7 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 		{Name: HeaderKey, Value: c.APIKey},
 		{Name: HeaderSign, Value: s.Signature},
 		{Name: HeaderTimestamp, Value: ts},
-		{Name: HeaderPassphrase, Value: passphraseHeader(c.Secret.Expose(), c.Passphrase.Expose(), version)},
+		{Name: HeaderPassphrase, Value: passphraseWith(h, c.Passphrase.Expose(), version)},
 		{Name: HeaderKeyVersion, Value: version},
 	}
 	if len(s.Body) > 0 {
@@ -207,6 +207,16 @@ func prehash(dst []byte, ts, method, target string, body []byte) []byte {
 	dst = append(dst, method...)
 	dst = append(dst, target...)
 	return append(dst, body...)
+}
+
+// passphraseWith is passphraseHeader with the secret's keyed state h
+// already prepared for the signature.
+func passphraseWith(h *sign.HMAC, passphrase []byte, version string) string {
+	if version == "1" {
+		return string(passphrase)
+	}
+	mac, _ := h.AppendSign(nil, passphrase)
+	return base64.StdEncoding.EncodeToString(mac)
 }
 
 // passphraseHeader is the KC-API-PASSPHRASE value for a key version.
