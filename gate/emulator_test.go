@@ -1,7 +1,6 @@
 package gate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -40,19 +39,11 @@ func call(t *testing.T, base string, c exchange.Credentials, method, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(s.Method, base+s.Target(), bytes.NewReader(s.Body))
+	resp, body, err := localex.Send(context.Background(), nil, base, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Apply(req.Header)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
-	return resp, buf.Bytes()
+	return resp, body
 }
 
 func TestEmulatorOrderLifecycle(t *testing.T) {

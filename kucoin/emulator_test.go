@@ -1,7 +1,6 @@
 package kucoin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -49,19 +48,13 @@ func call(t *testing.T, base string, c exchange.Credentials, method, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(s.Method, base+s.Target(), bytes.NewReader(s.Body))
+	resp, body, err := localex.Send(context.Background(), nil, base, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Apply(req.Header)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var env envelope
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatalf("%s: %v", body, err)
 	}
 	return resp, env
 }
