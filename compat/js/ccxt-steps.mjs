@@ -1,5 +1,5 @@
 // Shared steps of the ccxt compatibility scripts (ccxt-bybit.mjs,
-// ccxt-okx.mjs): fetchTime, fetchBalance, createOrder (limit, resting below
+// ccxt-okx.mjs, ccxt-kucoin.mjs, ccxt-gate.mjs): fetchTime, fetchBalance, createOrder (limit, resting below
 // the market), fetchOrder and cancelOrder, one JSON line per step on stdout.
 // The exchange class is ccxt's own, unmodified; only its URLs point at the
 // local exchange on 127.0.0.1.
@@ -29,6 +29,15 @@ export function config(needPassphrase) {
     process.exit(2);
   }
   return c;
+}
+
+// pointAt replaces the scheme and host of every URL in ccxt's urls.api
+// tree with base, keeping its path (Gate's URLs end in /api/v4).
+export function pointAt(tree, base) {
+  for (const k of Object.keys(tree)) {
+    if (typeof tree[k] === 'string') tree[k] = tree[k].replace(/^[a-z]+:\/\/[^/]+/i, base);
+    else if (tree[k] && typeof tree[k] === 'object') pointAt(tree[k], base);
+  }
 }
 
 const order = (o) => o && { id: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, type: o.type, side: o.side, status: o.status, price: o.price, amount: o.amount, filled: o.filled };
