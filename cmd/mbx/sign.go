@@ -26,6 +26,7 @@ type signOpts struct {
 	venue       venueFlags
 	timestampMS string
 	baseURLSet  bool
+	pathSet     bool
 }
 
 // signOutput is the --json shape of `mbx sign`.
@@ -63,9 +64,11 @@ values stay raw UTF-8.
 If no timestamp is given, the current time is added. The secret is never printed.`,
 		Example: `  mbx sign --key-file secret.txt symbol=BTCUSDT side=BUY type=LIMIT timeInForce=GTC quantity=1 price=0.1 recvWindow=5000
   mbx sign --key-file ed25519.pem --api-key KEY --method POST --path /api/v3/order symbol=这是测试币456 side=BUY type=MARKET quantity=1
-  mbx sign --ws --api-key KEY --key-file secret.txt --json symbol=BTCUSDT side=SELL type=LIMIT timeInForce=GTC quantity=0.01 price=52000`,
+  mbx sign --ws --api-key KEY --key-file secret.txt --json symbol=BTCUSDT side=SELL type=LIMIT timeInForce=GTC quantity=0.01 price=52000
+  mbx sign --exchange okx --api-key KEY --key-file secret.txt --api-passphrase-file pass.txt --path /api/v5/account/balance ccy=BTC`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.baseURLSet = cmd.Flags().Changed("base-url")
+			o.pathSet = cmd.Flags().Changed("path")
 			if e, other, err := o.venue.entry(); err != nil {
 				return err
 			} else if other {

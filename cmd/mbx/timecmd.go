@@ -13,6 +13,7 @@ import (
 
 type timeOpts struct {
 	target   targetFlags
+	venue    venueFlags
 	watch    bool
 	interval time.Duration
 	count    int
@@ -41,13 +42,19 @@ func newTimeCmd(s streams) *cobra.Command {
 samples, the fastest round trip wins), with its error bound, and the headroom
 left against Binance's two timing rules: timestamp < serverTime + 1000ms, and
 serverTime - timestamp <= recvWindow.`,
-		Example: "  mbx time --base-url http://127.0.0.1:8765\n  mbx time --env prod --watch --interval 10s",
+		Example: "  mbx time --base-url http://127.0.0.1:8765\n  mbx time --env prod --watch --interval 10s\n  mbx time --exchange okx --base-url https://www.okx.com",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if e, other, err := o.venue.entry(); err != nil {
+				return err
+			} else if other {
+				return runVenueTime(cmd.Context(), s, e, o)
+			}
 			return runTime(cmd.Context(), s, o)
 		},
 	}
 	o.target.register(cmd.Flags())
+	o.venue.register(cmd.Flags())
 	cmd.Flags().BoolVar(&o.watch, "watch", false, "keep measuring")
 	cmd.Flags().DurationVar(&o.interval, "interval", 5*time.Second, "time between measurements with --watch")
 	cmd.Flags().IntVar(&o.count, "count", 0, "with --watch, stop after this many measurements (0: until Ctrl-C)")
@@ -86,8 +93,14 @@ func runTime(ctx context.Context, s streams, o timeOpts) error {
 	if _, err := binance.FamilyOf("/" + o.family + "/"); err != nil {
 		return fmt.Errorf("--family %q: want api, fapi, dapi or eapi", o.family)
 	}
+	return timeLoop(ctx, s, o, func(ctx context.Context) (timeReport, clock.Estimate, error) { return measure(ctx, t, fam) })
+}
+
+// timeLoop measures once, or with --watch until the count or Ctrl-C, and
+// prints each measurement.
+func timeLoop(ctx context.Context, s streams, o timeOpts, measure func(context.Context) (timeReport, clock.Estimate, error)) error {
 	for i := 1; ; i++ {
-		r, est, err := measure(ctx, t, fam)
+		r, est, err := measure(ctx)
 		if err != nil {
 			return err
 		}
@@ -98,8 +111,10 @@ func runTime(ctx context.Context, s streams, o timeOpts) error {
 			fmt.Fprintf(s.out, "%s  %s\n", time.Now().Format("15:04:05"), r.Base)
 			fmt.Fprintf(s.out, "  offset     %+.1f ms ± %.1f ms  (exchange clock minus this machine's; rtt %.1f ms, %d samples)\n",
 				r.OffsetMs, r.BoundMs, r.RTTMs, r.Samples)
-			fmt.Fprintf(s.out, "  headroom   %.0f ms before a timestamp is 1000ms ahead; %.0f ms of the %.0f ms recvWindow left for the network\n",
-				r.AheadHeadroomMs, r.RecvHeadroomMs, r.RecvWindowMs)
+			if r.RecvWindowMs > 0 { // Binance's rules; other exchanges' windows differ
+				fmt.Fprintf(s.out, "  headroom   %.0f ms before a timestamp is 1000ms ahead; %.0f ms of the %.0f ms recvWindow left for the network\n",
+					r.AheadHeadroomMs, r.RecvHeadroomMs, r.RecvWindowMs)
+			}
 			if est.Offset.Abs() > 500*time.Millisecond {
 				fmt.Fprintln(s.out, "  note       this machine's clock is off by more than 0.5s: mbx corrects for it, other tools will not; sync it with NTP")
 			}

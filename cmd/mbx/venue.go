@@ -18,6 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/exchange"
 	"github.com/mbxkit/mbx/internal/doctor"
@@ -113,6 +114,9 @@ func runVenueSign(s streams, e exchanges.Entry, v venueFlags, o signOpts, args [
 	if err != nil {
 		return err
 	}
+	if !o.pathSet {
+		return fmt.Errorf("--path is required with --exchange %s: the path is part of what %s signs (e.g. --path %s)", e.Name, e.Title, e.Balance.Path)
+	}
 	c, err := v.credentials(s, e, o.apiKey, o.key)
 	if err != nil {
 		return err
@@ -133,17 +137,21 @@ func runVenueSign(s streams, e exchanges.Entry, v venueFlags, o signOpts, args [
 	if err != nil {
 		return err
 	}
-	out := venueSignOutput{Exchange: e.Name, Method: signed.Method, Path: signed.Path, Payload: string(signed.Payload),
-		Signature: signed.Signature, Headers: map[string]string{}, Query: signed.Query, Body: string(signed.Body),
+	// The secret and the passphrase never leave: OKX sends the passphrase
+	// itself in a header, and a parameter may carry either by mistake.
+	red := redactCreds(c)
+	out := venueSignOutput{Exchange: e.Name, Method: signed.Method, Path: signed.Path, Payload: red(string(signed.Payload)),
+		Signature: signed.Signature, Headers: map[string]string{}, Query: red(signed.Query), Body: red(string(signed.Body)),
 		Timestamp: ts.UnixMilli()}
-	for _, h := range signed.Headers {
-		out.Headers[h.Name] = h.Value
+	for i, h := range signed.Headers {
+		signed.Headers[i].Value = red(h.Value)
+		out.Headers[h.Name] = signed.Headers[i].Value
 	}
 	base := e.BaseURL
 	if o.baseURLSet {
 		base = o.baseURL
 	}
-	out.URL = strings.TrimRight(base, "/") + signed.Target()
+	out.URL = red(strings.TrimRight(base, "/") + signed.Target())
 	if o.jsonOut {
 		enc := json.NewEncoder(s.out)
 		enc.SetEscapeHTML(false)
@@ -162,6 +170,18 @@ func runVenueSign(s streams, e exchanges.Entry, v venueFlags, o signOpts, args [
 	row("body", orNone(out.Body))
 	row("url", out.URL)
 	return tw.Flush()
+}
+
+// redactCreds returns a function that removes the secret and the
+// passphrase of c, in every form they travel in, from a text to print.
+func redactCreds(c exchange.Credentials) func(string) string {
+	rs := []secret.Redactor{secret.NewRedactor(c.Secret), secret.NewRedactor(c.Passphrase)}
+	return func(s string) string {
+		for _, r := range rs {
+			s = r.String(s)
+		}
+		return s
+	}
 }
 
 // venueTarget resolves the exchange to talk to for doctor, call and time:
@@ -431,4 +451,39 @@ func redactValues(text string, vals ...secret.Value) string {
 		}
 	}
 	return text
+}
+
+// runVenueTime is `mbx time --exchange NAME`: the exchange's time source
+// (exchange.Exchange.TimeSource) measured with the shared clock, against
+// --base-url, or the embedded local exchange when none is given. The time
+// endpoint is public, so no key is needed.
+func runVenueTime(ctx context.Context, s streams, e exchanges.Entry, o timeOpts) error {
+	if o.target.profile != "" || o.target.credsPath != "" || o.target.env != "" {
+		return fmt.Errorf("--exchange %s: give --base-url (creds profiles and --env apply to Binance)", e.Name)
+	}
+	ex := e.New()
+	base := o.target.baseURL
+	if base == "" {
+		em, b, err := startVenue(ctx, e, exchange.EmulatorConfig{Keys: []exchange.EmulatorKey{e.TestKey}}, "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("starting the embedded local %s: %w", e.Title, err)
+		}
+		defer em.Close()
+		base = b
+		if !o.target.jsonOut {
+			fmt.Fprintf(s.out, "No --base-url given: measuring the embedded local %s exchange (give --base-url %s for the real one).\n", e.Title, e.BaseURL)
+		}
+	}
+	ck := clock.New(ex.TimeSource(base, &http.Client{Timeout: 10 * time.Second}), clock.Options{})
+	return timeLoop(ctx, s, o, func(ctx context.Context) (timeReport, clock.Estimate, error) {
+		est, err := ck.Sync(ctx)
+		if err != nil {
+			return timeReport{}, est, fmt.Errorf("%s time at %s: %w", e.Title, base, err)
+		}
+		// Headroom is Binance's rule (1000ms ahead, recvWindow behind);
+		// each exchange's own window is in its doctor check and README.
+		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+		return timeReport{Base: base, OffsetMs: ms(est.Offset), BoundMs: ms(est.Bound), RTTMs: ms(est.RTT), Samples: est.Samples,
+			ServerTimeUnixMs: time.Now().Add(est.Offset).UnixMilli()}, est, nil
+	})
 }

@@ -12,7 +12,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mbxkit/mbx/bybit"
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/gate"
+	"github.com/mbxkit/mbx/kucoin"
+	"github.com/mbxkit/mbx/okx"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -44,6 +48,30 @@ type Entry struct {
 func All() []Entry {
 	return []Entry{
 		{Name: Binance, Title: "Binance", BaseURL: "https://api.binance.com"},
+		{
+			Name: "bybit", Title: "Bybit", New: func() exchange.Exchange { return bybit.New() }, BaseURL: "https://api.bybit.com",
+			Balance:  exchange.Request{Method: "GET", Path: "/v5/account/wallet-balance", Params: []exchange.Param{{Name: "accountType", Value: "UNIFIED"}}},
+			Envelope: codeEnvelope("retCode", "retMsg", "0"),
+			TestKey:  testKey("bybit", false),
+		},
+		{
+			Name: "okx", Title: "OKX", New: func() exchange.Exchange { return okx.New() }, BaseURL: "https://www.okx.com", NeedsPassphrase: true,
+			Balance:  exchange.Request{Method: "GET", Path: "/api/v5/account/balance"},
+			Envelope: codeEnvelope("code", "msg", "0"),
+			TestKey:  testKey("okx", true),
+		},
+		{
+			Name: "kucoin", Title: "KuCoin", New: func() exchange.Exchange { return kucoin.New() }, BaseURL: "https://api.kucoin.com", NeedsPassphrase: true,
+			Balance:  exchange.Request{Method: "GET", Path: "/api/v1/accounts"},
+			Envelope: codeEnvelope("code", "msg", "200000"),
+			TestKey:  testKey("kucoin", true),
+		},
+		{
+			Name: "gate", Title: "Gate.io", New: func() exchange.Exchange { return gate.New() }, BaseURL: "https://api.gateio.ws",
+			Balance:  exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts"},
+			Envelope: statusEnvelope("label", "message"),
+			TestKey:  testKey("gate", false),
+		},
 	}
 }
 
