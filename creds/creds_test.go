@@ -2,10 +2,8 @@ package creds_test
 
 import (
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mbxkit/mbx/internal/credtest"
+
 	"github.com/mbxkit/mbx/binance/payload"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
-	"github.com/youmark/pkcs8"
 )
 
 // The Binance documentation's HMAC example (spec §2.2) and its vector H1.
@@ -27,19 +26,6 @@ const (
 	h1Payload  = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
 	h1Sig      = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
 )
-
-// write creates dir/name with exactly mode (the umask does not apply).
-func write(t testing.TB, dir, name, content string, mode fs.FileMode) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func skipOnWindows(t *testing.T) {
 	t.Helper()
@@ -67,7 +53,7 @@ func TestLoadPermissions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode.String(), func(t *testing.T) {
-			path := write(t, t.TempDir(), "creds.yml", body, tt.mode)
+			path := credtest.Write(t, t.TempDir(), "creds.yml", body, tt.mode)
 			f, err := creds.Load(path)
 			if tt.ok {
 				if err != nil {
@@ -193,7 +179,7 @@ func TestProfileDefaultFallback(t *testing.T) {
 
 func loadString(t testing.TB, dir, body string) *creds.File {
 	t.Helper()
-	f, err := creds.Load(write(t, dir, "creds.yml", body, 0o600))
+	f, err := creds.Load(credtest.Write(t, dir, "creds.yml", body, 0o600))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +224,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := write(t, t.TempDir(), "creds.yml", tt.body, 0o600)
+			path := credtest.Write(t, t.TempDir(), "creds.yml", tt.body, 0o600)
 			_, err := creds.Load(path)
 			if err == nil {
 				t.Fatal("accepted")
@@ -266,7 +252,7 @@ func TestLoadMissingAndSize(t *testing.T) {
 	if _, err := creds.Load(filepath.Join(dir, "nope.yml")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
-	big := write(t, dir, "big.yml", "# "+strings.Repeat("x", 1<<20)+"\n", 0o600)
+	big := credtest.Write(t, dir, "big.yml", "# "+strings.Repeat("x", 1<<20)+"\n", 0o600)
 	if _, err := creds.Load(big); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("big file: %v", err)
 	}
@@ -413,52 +399,13 @@ func TestMaskKey(t *testing.T) {
 	}
 }
 
-type keys struct {
-	dir                            string
-	edPEM, edPub, encPEM, rsaPEM   string
-	ed                             *sign.Ed25519Signer
-	secretNL, secretOK, secretOpen string
-}
-
-func makeKeys(t testing.TB) keys {
-	t.Helper()
-	dir := t.TempDir()
-	ed, err := sign.GenerateEd25519()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := sign.MarshalPrivateKeyPEM(ed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKeyPEM(ed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := pkcs8.MarshalPrivateKey(ed.PrivateKey(), []byte("correct horse"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der})
-	return keys{
-		dir:        dir,
-		ed:         ed,
-		edPEM:      write(t, dir, "ed.pem", string(priv), 0o600),
-		edPub:      write(t, dir, "ed.pub.pem", string(pub), 0o600),
-		encPEM:     write(t, dir, "enc.pem", string(enc), 0o600),
-		secretNL:   write(t, dir, "secret-nl.txt", docsSecret+"\n", 0o600),
-		secretOK:   write(t, dir, "secret.txt", docsSecret, 0o600),
-		secretOpen: write(t, dir, "secret-644.txt", docsSecret, 0o644),
-	}
-}
-
 func TestSigner(t *testing.T) {
-	k := makeKeys(t)
+	k := credtest.MakeKeys(t)
 	t.Setenv("MBX_TEST_PW", "correct horse")
 	t.Setenv("MBX_TEST_WRONG_PW", "wrong horse")
-	pwFile := write(t, k.dir, "pw.txt", "correct horse\n", 0o600)
-	pwFileOpen := write(t, k.dir, "pw-644.txt", "correct horse\n", 0o644)
-	edOpen := write(t, k.dir, "ed-644.pem", mustRead(t, k.edPEM), 0o644)
+	pwFile := credtest.Write(t, k.Dir, "pw.txt", "correct horse\n", 0o600)
+	pwFileOpen := credtest.Write(t, k.Dir, "pw-644.txt", "correct horse\n", 0o644)
+	edOpen := credtest.Write(t, k.Dir, "ed-644.pem", credtest.MustRead(t, k.EdPEM), 0o644)
 	prompt := func() ([]byte, error) { return []byte("correct horse"), nil }
 
 	tests := []struct {
@@ -472,23 +419,23 @@ func TestSigner(t *testing.T) {
 	}{
 		{name: "hmac inline", yaml: "secret: " + docsSecret, alg: sign.HMACSHA256},
 		{name: "hmac inline block scalar newline", yaml: "secret: |\n      " + docsSecret, alg: sign.HMACSHA256, warn: "trimmed 1 surrounding whitespace/newline"},
-		{name: "hmac secret_file", yaml: "secret_file: " + k.secretOK, alg: sign.HMACSHA256},
-		{name: "hmac secret_file trailing newline", yaml: "secret_file: " + k.secretNL, alg: sign.HMACSHA256, warn: "secret_file " + k.secretNL + ": HMAC secret: trimmed 1 surrounding"},
-		{name: "hmac secret_file 0644", yaml: "secret_file: " + k.secretOpen, err: "chmod 600 " + k.secretOpen},
-		{name: "hmac key_file", yaml: "key_file: " + k.secretNL, alg: sign.HMACSHA256, warn: "trimmed"},
-		{name: "secret_file holding a PEM", yaml: "secret_file: " + k.edPEM, err: "PEM key was given where an HMAC secret is needed", is: sign.ErrUnsupportedKey},
-		{name: "ed25519", yaml: "key_file: " + k.edPEM, alg: sign.Ed25519},
+		{name: "hmac secret_file", yaml: "secret_file: " + k.SecretOK, alg: sign.HMACSHA256},
+		{name: "hmac secret_file trailing newline", yaml: "secret_file: " + k.SecretNL, alg: sign.HMACSHA256, warn: "secret_file " + k.SecretNL + ": HMAC secret: trimmed 1 surrounding"},
+		{name: "hmac secret_file 0644", yaml: "secret_file: " + k.SecretOpen, err: "chmod 600 " + k.SecretOpen},
+		{name: "hmac key_file", yaml: "key_file: " + k.SecretNL, alg: sign.HMACSHA256, warn: "trimmed"},
+		{name: "secret_file holding a PEM", yaml: "secret_file: " + k.EdPEM, err: "PEM key was given where an HMAC secret is needed", is: sign.ErrUnsupportedKey},
+		{name: "ed25519", yaml: "key_file: " + k.EdPEM, alg: sign.Ed25519},
 		{name: "ed25519 0644", yaml: "key_file: " + edOpen, err: "chmod 600 " + edOpen},
-		{name: "encrypted env", yaml: "key_file: " + k.encPEM + "\n    passphrase: env:MBX_TEST_PW", alg: sign.Ed25519},
-		{name: "encrypted file", yaml: "key_file: " + k.encPEM + "\n    passphrase: file:" + pwFile, alg: sign.Ed25519},
-		{name: "encrypted file 0644", yaml: "key_file: " + k.encPEM + "\n    passphrase: file:" + pwFileOpen, err: "chmod 600 " + pwFileOpen},
-		{name: "encrypted prompt", yaml: "key_file: " + k.encPEM, prompt: prompt, alg: sign.Ed25519},
-		{name: "encrypted no terminal", yaml: "key_file: " + k.encPEM, err: "no terminal", is: sign.ErrNeedPassphrase},
-		{name: "encrypted none", yaml: "key_file: " + k.encPEM + "\n    passphrase: none", err: "passphrase: none", is: sign.ErrNeedPassphrase},
-		{name: "encrypted unset env", yaml: "key_file: " + k.encPEM + "\n    passphrase: env:MBX_TEST_UNSET_PW", err: "env:MBX_TEST_UNSET_PW: the variable is not set", is: sign.ErrNeedPassphrase},
-		{name: "encrypted wrong", yaml: "key_file: " + k.encPEM + "\n    passphrase: env:MBX_TEST_WRONG_PW", err: "does not decrypt", is: sign.ErrBadPassphrase},
-		{name: "public key", yaml: "key_file: " + k.edPub, err: "register it with Binance", is: sign.ErrPublicKey},
-		{name: "missing key file", yaml: "key_file: " + filepath.Join(k.dir, "nope.pem"), err: "nope.pem", is: fs.ErrNotExist},
+		{name: "encrypted env", yaml: "key_file: " + k.EncPEM + "\n    passphrase: env:MBX_TEST_PW", alg: sign.Ed25519},
+		{name: "encrypted file", yaml: "key_file: " + k.EncPEM + "\n    passphrase: file:" + pwFile, alg: sign.Ed25519},
+		{name: "encrypted file 0644", yaml: "key_file: " + k.EncPEM + "\n    passphrase: file:" + pwFileOpen, err: "chmod 600 " + pwFileOpen},
+		{name: "encrypted prompt", yaml: "key_file: " + k.EncPEM, prompt: prompt, alg: sign.Ed25519},
+		{name: "encrypted no terminal", yaml: "key_file: " + k.EncPEM, err: "no terminal", is: sign.ErrNeedPassphrase},
+		{name: "encrypted none", yaml: "key_file: " + k.EncPEM + "\n    passphrase: none", err: "passphrase: none", is: sign.ErrNeedPassphrase},
+		{name: "encrypted unset env", yaml: "key_file: " + k.EncPEM + "\n    passphrase: env:MBX_TEST_UNSET_PW", err: "env:MBX_TEST_UNSET_PW: the variable is not set", is: sign.ErrNeedPassphrase},
+		{name: "encrypted wrong", yaml: "key_file: " + k.EncPEM + "\n    passphrase: env:MBX_TEST_WRONG_PW", err: "does not decrypt", is: sign.ErrBadPassphrase},
+		{name: "public key", yaml: "key_file: " + k.EdPub, err: "register it with Binance", is: sign.ErrPublicKey},
+		{name: "missing key file", yaml: "key_file: " + filepath.Join(k.Dir, "nope.pem"), err: "nope.pem", is: fs.ErrNotExist},
 		{name: "no key", yaml: "env: prod", err: `profile "p" has no secret`, is: creds.ErrNoKey},
 		{name: "inner whitespace", yaml: "secret: \"abc def\"", err: "whitespace at byte 3", is: sign.ErrSecretFormat},
 	}
@@ -535,7 +482,7 @@ func TestSigner(t *testing.T) {
 					t.Fatalf("HMAC of vector H1 = %s, want %s", got, h1Sig)
 				}
 			case sign.Ed25519:
-				if err := k.ed.Public().Verify([]byte(h1Payload), sig); err != nil {
+				if err := k.Ed.Public().Verify([]byte(h1Payload), sig); err != nil {
 					t.Fatalf("signature does not verify with the generated key: %v", err)
 				}
 			}
@@ -546,8 +493,8 @@ func TestSigner(t *testing.T) {
 // The passphrase given in MBX_KEY_PASSPHRASE survives repeated loads: sign
 // wipes the buffer it is handed, which must be a copy.
 func TestSignerPassphraseValueNotWiped(t *testing.T) {
-	k := makeKeys(t)
-	p, ok, err := creds.FromEnv(env(map[string]string{"MBX_KEY_FILE": k.encPEM, "MBX_KEY_PASSPHRASE": "correct horse"}))
+	k := credtest.MakeKeys(t)
+	p, ok, err := creds.FromEnv(env(map[string]string{"MBX_KEY_FILE": k.EncPEM, "MBX_KEY_PASSPHRASE": "correct horse"}))
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
@@ -556,15 +503,6 @@ func TestSignerPassphraseValueNotWiped(t *testing.T) {
 			t.Fatalf("load %d: %v", i+1, err)
 		}
 	}
-}
-
-func mustRead(t testing.TB, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func TestSignerConflictingKeys(t *testing.T) {

@@ -75,32 +75,8 @@ func ExampleFromEnv() {
 		return
 	}
 	fmt.Printf("%v\n", p)
-	for _, f := range creds.Check(p) {
-		fmt.Println(f)
-	}
 	// Output:
 	// profile "environment": api key "vmPU…Eh8A", secret [REDACTED], env testnet, recvWindow 3s
-	// ok   endpoint: Binance testnet
-	// ok   api_key: API key: 64 letters and digits
-	// ok   secret: secret: 64 letters and digits
-	// ok   recv_window: recvWindow 3s
-}
-
-// Check finds the classic causes of -2014 and -1022 before a request is sent.
-func ExampleCheck() {
-	p := creds.Profile{
-		Name:   "pasted",
-		APIKey: "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A\n", // copied with its newline
-		Env:    creds.EnvProd,
-	}
-	for _, f := range creds.Check(p) {
-		if f.Level != creds.LevelOK {
-			fmt.Println(f.Level, f.Check+":", f.Message)
-		}
-	}
-	// Output:
-	// fail api_key: API key has 1 trailing whitespace/newline byte(s); sent in the X-MBX-APIKEY header it is refused as an invalid header or gives -2014
-	// fail secret: no secret, secret_file or key_file: requests cannot be signed
 }
 
 func ExampleMaskKey() {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mbxkit/mbx/internal/credtest"
+
 	"github.com/mbxkit/mbx/creds"
 )
 
@@ -40,7 +42,7 @@ func TestProfileExchange(t *testing.T) {
 				body += "    " + tt.field + "\n"
 			}
 			body += "    api_key: " + docsKey + "\n    secret_file: ./s.txt\n"
-			path := write(t, t.TempDir(), "creds.yml", body, 0o600)
+			path := credtest.Write(t, t.TempDir(), "creds.yml", body, 0o600)
 			f, err := creds.LoadWith(path, tt.opt)
 			if tt.wantErr != nil {
 				if err == nil {
@@ -74,7 +76,7 @@ func TestProfileExchange(t *testing.T) {
 }
 
 func TestLoadWithRefusesAnInconsistentList(t *testing.T) {
-	path := write(t, t.TempDir(), "creds.yml", "profiles:\n  default:\n    api_key: "+docsKey+"\n", 0o600)
+	path := credtest.Write(t, t.TempDir(), "creds.yml", "profiles:\n  default:\n    api_key: "+docsKey+"\n", 0o600)
 	_, err := creds.LoadWith(path, creds.LoadOptions{Exchanges: []string{"alpha"}, DefaultExchange: "omega"})
 	if err == nil || !strings.Contains(err.Error(), "DefaultExchange") {
 		t.Fatalf("error %v", err)

@@ -22,13 +22,15 @@ type PermissionError struct {
 
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("%s has mode %04o: it is %s, and mbx refuses credentials others can access (as ssh does); fix: %s",
-		e.Path, uint32(e.Mode.Perm()), accessDescription(e.Mode), e.Fix())
+		e.Path, uint32(e.Mode.Perm()), AccessDescription(e.Mode), e.Fix())
 }
 
 // Fix is the command that repairs the mode.
 func (e *PermissionError) Fix() string { return "chmod 600 " + shellQuote(e.Path) }
 
-func accessDescription(m fs.FileMode) string {
+// AccessDescription says who besides the owner may access a file of mode m
+// ("readable by group and others").
+func AccessDescription(m fs.FileMode) string {
 	who := func(bits fs.FileMode, name string) string {
 		var can []string
 		if bits&4 != 0 {
@@ -57,9 +59,9 @@ func accessDescription(m fs.FileMode) string {
 	return strings.Join(parts, ", ")
 }
 
-// insecureMode reports a mode ssh would refuse. Windows modes do not describe
+// InsecureMode reports a mode ssh would refuse. Windows modes do not describe
 // who may read a file, so nothing is refused there.
-func insecureMode(m fs.FileMode) bool {
+func InsecureMode(m fs.FileMode) bool {
 	return runtime.GOOS != "windows" && m.Perm()&0o077 != 0
 }
 
@@ -84,14 +86,14 @@ func checkInfo(path string, fi fs.FileInfo) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file", path)
 	}
-	if insecureMode(fi.Mode()) {
+	if InsecureMode(fi.Mode()) {
 		return &PermissionError{Path: path, Mode: fi.Mode()}
 	}
 	return nil
 }
 
-// readSmall reads a regular file of at most maxFileSize bytes.
-func readSmall(path string) ([]byte, error) {
+// ReadLimited reads a regular file of at most maxFileSize bytes.
+func ReadLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -221,11 +221,11 @@ func (p Profile) passphraseFunc(prompt func() ([]byte, error)) func() ([]byte, e
 			if err := checkFile(src.Ref); err != nil {
 				return nil, fmt.Errorf("passphrase: %w", err)
 			}
-			b, err := readSmall(src.Ref)
+			b, err := ReadLimited(src.Ref)
 			if err != nil {
 				return nil, fmt.Errorf("passphrase: %w", err)
 			}
-			return trimNewline(b), nil
+			return TrimNewline(b), nil
 		case PassphraseNone:
 			return nil, fmt.Errorf("%w: profile %q says passphrase: none, but the key is encrypted; set passphrase: env:NAME, file:PATH or prompt", sign.ErrNeedPassphrase, p.Name)
 		case PassphraseValue:
@@ -238,9 +238,9 @@ func (p Profile) passphraseFunc(prompt func() ([]byte, error)) func() ([]byte, e
 	}
 }
 
-// trimNewline removes one trailing line ending: a passphrase may end in
+// TrimNewline removes one trailing line ending: a passphrase may end in
 // spaces, but not in the newline an editor adds.
-func trimNewline(b []byte) []byte {
+func TrimNewline(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
 		b = b[:n-1]
 		if n := len(b); n > 0 && b[n-1] == '\r' {

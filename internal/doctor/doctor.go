@@ -15,6 +15,7 @@ import (
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/codes"
+	"github.com/mbxkit/mbx/binance/keycheck"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
@@ -171,13 +172,13 @@ func checkCredentials(ctx context.Context, t *Target) Result {
 			details = append(details, fmt.Sprintf("creds file %s, mode %04o", t.CredsPath, st.Mode().Perm()))
 		}
 	}
-	for _, f := range creds.Check(t.Profile) {
-		if f.Level == creds.LevelOK {
+	for _, f := range keycheck.Check(t.Profile) {
+		if f.Level == keycheck.LevelOK {
 			details = append(details, "ok: "+f.Message)
 			continue
 		}
 		details = append(details, f.Level+": "+f.Message)
-		if f.Level == creds.LevelFail {
+		if f.Level == keycheck.LevelFail {
 			worst = Fail
 		} else if worst == Pass {
 			worst = Warn

@@ -1,10 +1,15 @@
-package creds_test
+package keycheck_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mbxkit/mbx/internal/credtest"
+
+	"github.com/mbxkit/mbx/binance/keycheck"
 
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
@@ -18,13 +23,13 @@ type want struct {
 
 func TestCheck(t *testing.T) {
 	skipOnWindows(t)
-	k := makeKeys(t)
-	openKey := write(t, k.dir, "ed-open.pem", mustRead(t, k.edPEM), 0o640)
-	shortSecret := write(t, k.dir, "short.txt", docsSecret[:63]+"\n", 0o600)
+	k := credtest.MakeKeys(t)
+	openKey := credtest.Write(t, k.Dir, "ed-open.pem", credtest.MustRead(t, k.EdPEM), 0o640)
+	shortSecret := credtest.Write(t, k.Dir, "short.txt", docsSecret[:63]+"\n", 0o600)
 	t.Setenv("MBX_TEST_PW", "correct horse")
-	pwFile := write(t, k.dir, "pw.txt", "correct horse\n", 0o600)
-	pwOpen := write(t, k.dir, "my pw.txt", "correct horse\n", 0o604)
-	badPEM := write(t, k.dir, "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", 0o600)
+	pwFile := credtest.Write(t, k.Dir, "pw.txt", "correct horse\n", 0o600)
+	pwOpen := credtest.Write(t, k.Dir, "my pw.txt", "correct horse\n", 0o604)
+	badPEM := credtest.Write(t, k.Dir, "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", 0o600)
 	ok := creds.Profile{Name: "ok", APIKey: docsKey, Secret: secret.FromString(docsSecret), Env: creds.EnvProd, RecvWindow: 5 * time.Second}
 	with := func(f func(p *creds.Profile)) creds.Profile {
 		p := ok
@@ -35,7 +40,7 @@ func TestCheck(t *testing.T) {
 		name string
 		p    creds.Profile
 		want []want
-		// failed is what creds.Failed must say.
+		// failed is what keycheck.Failed must say.
 		failed bool
 	}{
 		{name: "all good", p: ok, want: []want{
@@ -92,28 +97,28 @@ func TestCheck(t *testing.T) {
 			{"warn", "secret_file", "1 trailing whitespace/newline", ""},
 			{"fail", "secret_file", "63 characters", ""},
 		}},
-		{name: "secret_file 0644", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.secretOpen }), failed: true, want: []want{
-			{"fail", "permissions", "has mode 0644: readable by group and others", "chmod 600 " + k.secretOpen},
+		{name: "secret_file 0644", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.SecretOpen }), failed: true, want: []want{
+			{"fail", "permissions", "has mode 0644: readable by group and others", "chmod 600 " + k.SecretOpen},
 			{"ok", "secret_file", "64 letters and digits", ""},
 		}},
-		{name: "secret_file missing", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.dir + "/nope" }), failed: true, want: []want{
+		{name: "secret_file missing", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.SecretFile = k.Dir + "/nope" }), failed: true, want: []want{
 			{"fail", "secret_file", "does not exist", ""},
 		}},
-		{name: "key_file public key", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.edPub }), failed: true, want: []want{
+		{name: "key_file public key", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.EdPub }), failed: true, want: []want{
 			{"fail", "key_file", "holds a public key, not the private key", "register this public key with Binance"},
 		}},
-		{name: "key_file ed25519", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.edPEM }), want: []want{
+		{name: "key_file ed25519", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.EdPEM }), want: []want{
 			{"ok", "key_file", "Ed25519 private key", ""},
 		}},
 		{name: "key_file 0640", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = openKey }), failed: true, want: []want{
 			{"fail", "permissions", "mode 0640: readable by group", "chmod 600 " + openKey},
 		}},
-		{name: "key_file HMAC secret", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.secretNL }), want: []want{
+		{name: "key_file HMAC secret", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.SecretNL }), want: []want{
 			{"warn", "key_file", "1 trailing whitespace/newline", ""},
 		}},
 		{name: "encrypted env set", p: with(func(p *creds.Profile) {
 			p.Secret = secret.Value{}
-			p.KeyFile = k.encPEM
+			p.KeyFile = k.EncPEM
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseEnv, Ref: "MBX_TEST_PW"}
 		}), want: []want{
 			{"ok", "key_file", "encrypted private key", ""},
@@ -121,24 +126,24 @@ func TestCheck(t *testing.T) {
 		}},
 		{name: "encrypted env unset", p: with(func(p *creds.Profile) {
 			p.Secret = secret.Value{}
-			p.KeyFile = k.encPEM
+			p.KeyFile = k.EncPEM
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseEnv, Ref: "MBX_TEST_NOPE"}
 		}), failed: true, want: []want{
 			{"fail", "passphrase", "variable is not set", "export MBX_TEST_NOPE"},
 		}},
-		{name: "encrypted prompt", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.encPEM }), want: []want{
+		{name: "encrypted prompt", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.EncPEM }), want: []want{
 			{"warn", "passphrase", "asked on the terminal", ""},
 		}},
 		{name: "encrypted none", p: with(func(p *creds.Profile) {
 			p.Secret = secret.Value{}
-			p.KeyFile = k.encPEM
+			p.KeyFile = k.EncPEM
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseNone}
 		}), failed: true, want: []want{
 			{"fail", "passphrase", "passphrase: none", ""},
 		}},
 		{name: "encrypted passphrase file", p: with(func(p *creds.Profile) {
 			p.Secret = secret.Value{}
-			p.KeyFile = k.encPEM
+			p.KeyFile = k.EncPEM
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseFile, Ref: pwFile}
 		}), want: []want{
 			{"ok", "permissions", pwFile + " has mode 0600", ""},
@@ -146,14 +151,14 @@ func TestCheck(t *testing.T) {
 		}},
 		{name: "encrypted passphrase file 0604", p: with(func(p *creds.Profile) {
 			p.Secret = secret.Value{}
-			p.KeyFile = k.encPEM
+			p.KeyFile = k.EncPEM
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseFile, Ref: pwOpen}
 		}), failed: true, want: []want{
 			{"fail", "permissions", "mode 0604: readable by others", "chmod 600 '" + pwOpen + "'"},
 		}},
 		{name: "unencrypted key with a passphrase", p: with(func(p *creds.Profile) {
 			p.Secret = secret.Value{}
-			p.KeyFile = k.edPEM
+			p.KeyFile = k.EdPEM
 			p.Passphrase = creds.PassphraseSource{Kind: creds.PassphraseEnv, Ref: "MBX_TEST_PW"}
 		}), want: []want{
 			{"warn", "passphrase", "is not encrypted", "remove passphrase"},
@@ -161,7 +166,7 @@ func TestCheck(t *testing.T) {
 		{name: "key_file not a key", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = badPEM }), failed: true, want: []want{
 			{"fail", "key_file", "OpenSSH key format", "PKCS#8"},
 		}},
-		{name: "key_file directory", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.dir }), failed: true, want: []want{
+		{name: "key_file directory", p: with(func(p *creds.Profile) { p.Secret = secret.Value{}; p.KeyFile = k.Dir }), failed: true, want: []want{
 			{"fail", "key_file", "not a regular file", ""},
 		}},
 		{name: "demo host and env", p: with(func(p *creds.Profile) { p.Env = creds.EnvDemo; p.BaseURL = "https://demo-api.binance.com" }), want: []want{
@@ -200,20 +205,20 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := creds.Check(tt.p)
+			got := keycheck.Check(tt.p)
 			for _, w := range tt.want {
 				if !hasFinding(got, w) {
 					t.Errorf("no finding %+v in\n%s", w, dump(got))
 				}
 			}
-			if creds.Failed(got) != tt.failed {
-				t.Errorf("Failed = %v, want %v:\n%s", creds.Failed(got), tt.failed, dump(got))
+			if keycheck.Failed(got) != tt.failed {
+				t.Errorf("Failed = %v, want %v:\n%s", keycheck.Failed(got), tt.failed, dump(got))
 			}
 			for _, f := range got {
-				if f.Level != creds.LevelOK && f.Level != creds.LevelWarn && f.Level != creds.LevelFail {
+				if f.Level != keycheck.LevelOK && f.Level != keycheck.LevelWarn && f.Level != keycheck.LevelFail {
 					t.Errorf("bad level %q", f.Level)
 				}
-				if f.Level != creds.LevelOK && f.Fix == "" {
+				if f.Level != keycheck.LevelOK && f.Fix == "" {
 					t.Errorf("%s finding without a fix: %v", f.Level, f)
 				}
 			}
@@ -221,7 +226,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func hasFinding(fs []creds.Finding, w want) bool {
+func hasFinding(fs []keycheck.Finding, w want) bool {
 	for _, f := range fs {
 		if f.Level == w.level && f.Check == w.check && strings.Contains(f.Message, w.msg) && strings.Contains(f.Fix, w.fix) {
 			return true
@@ -230,10 +235,20 @@ func hasFinding(fs []creds.Finding, w want) bool {
 	return false
 }
 
-func dump(fs []creds.Finding) string {
+func dump(fs []keycheck.Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
 		fmt.Fprintln(&b, "  ", f)
 	}
 	return b.String()
 }
+
+func skipOnWindows(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes do not describe access on Windows; the check is off there")
+	}
+}
+
+// The Binance documentation's HMAC example (public).
+const docsKey, docsSecret = credtest.DocsKey, credtest.DocsSecret

@@ -1,4 +1,4 @@
-package creds
+package keycheck
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mbxkit/mbx/binance/payload"
+	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/sign"
 )
 
@@ -61,7 +62,7 @@ const recvWindowWarn = 10 * time.Second
 // the private one, PEM type, encryption and passphrase source), the mode of
 // every file it names, whether env and base URL agree, and recvWindow. It reads
 // the files the profile names but never asks for a passphrase.
-func Check(p Profile) []Finding {
+func Check(p creds.Profile) []Finding {
 	c := checker{p: p}
 	c.target()
 	c.apiKey()
@@ -71,7 +72,7 @@ func Check(p Profile) []Finding {
 }
 
 type checker struct {
-	p   Profile
+	p   creds.Profile
 	out []Finding
 	// binance is true when requests go to a Binance host, where key lengths
 	// are known; a local exchange or proxy may use other keys.
@@ -95,9 +96,9 @@ func (c *checker) target() {
 	if p.BaseURL == "" {
 		env := p.Env
 		if env == "" {
-			env = EnvProd
+			env = creds.EnvProd
 		}
-		if _, err := ParseEnv(string(env)); err != nil {
+		if _, err := creds.ParseEnv(string(env)); err != nil {
 			c.add(LevelFail, "endpoint", fmt.Sprintf("env %q is not an environment", p.Env), "set env: prod, testnet or demo, or base_url")
 			return
 		}
@@ -132,23 +133,23 @@ func (c *checker) target() {
 
 // hostEnvs is the environment of a Binance REST host, nil for other hosts.
 // demo-fapi serves as the futures testnet too (spec §7).
-func hostEnvs(host string) []Env {
+func hostEnvs(host string) []creds.Env {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	switch {
 	case host == "demo-fapi.binance.com":
-		return []Env{EnvDemo, EnvTestnet}
+		return []creds.Env{creds.EnvDemo, creds.EnvTestnet}
 	case host == "binance.vision" || strings.HasSuffix(host, ".binance.vision"),
 		host == "binancefuture.com" || strings.HasSuffix(host, ".binancefuture.com"):
-		return []Env{EnvTestnet}
+		return []creds.Env{creds.EnvTestnet}
 	case strings.HasSuffix(host, ".binance.com") && strings.HasPrefix(host, "demo-"):
-		return []Env{EnvDemo}
+		return []creds.Env{creds.EnvDemo}
 	case host == "binance.com" || strings.HasSuffix(host, ".binance.com"):
-		return []Env{EnvProd}
+		return []creds.Env{creds.EnvProd}
 	}
 	return nil
 }
 
-func joinEnvs(envs []Env) string {
+func joinEnvs(envs []creds.Env) string {
 	s := make([]string, len(envs))
 	for i, e := range envs {
 		s[i] = string(e)
@@ -330,7 +331,7 @@ func (c *checker) readFile(check, path string) ([]byte, bool) {
 		return nil, false
 	}
 	c.mode(path, fi.Mode())
-	data, err := readSmall(path)
+	data, err := creds.ReadLimited(path)
 	if err != nil {
 		c.add(LevelFail, check, err.Error(), "point "+check+" at the right file")
 		return nil, false
@@ -339,9 +340,9 @@ func (c *checker) readFile(check, path string) ([]byte, bool) {
 }
 
 func (c *checker) mode(path string, m fs.FileMode) {
-	if insecureMode(m) {
-		e := &PermissionError{Path: path, Mode: m}
-		c.add(LevelFail, "permissions", fmt.Sprintf("%s has mode %04o: %s; mbx refuses it as ssh does", path, uint32(m.Perm()), accessDescription(m)), e.Fix())
+	if creds.InsecureMode(m) {
+		e := &creds.PermissionError{Path: path, Mode: m}
+		c.add(LevelFail, "permissions", fmt.Sprintf("%s has mode %04o: %s; mbx refuses it as ssh does", path, uint32(m.Perm()), creds.AccessDescription(m)), e.Fix())
 		return
 	}
 	c.add(LevelOK, "permissions", fmt.Sprintf("%s has mode %04o", path, uint32(m.Perm())), "")
@@ -373,7 +374,7 @@ func (c *checker) keyFile(data []byte) {
 	default:
 		c.add(LevelOK, "key_file", fmt.Sprintf("%s: %s private key", path, l.Signer.Algorithm()), "")
 	}
-	if c.p.Passphrase.Kind == PassphraseEnv || c.p.Passphrase.Kind == PassphraseFile || c.p.Passphrase.Kind == PassphraseValue {
+	if c.p.Passphrase.Kind == creds.PassphraseEnv || c.p.Passphrase.Kind == creds.PassphraseFile || c.p.Passphrase.Kind == creds.PassphraseValue {
 		c.add(LevelWarn, "passphrase", fmt.Sprintf("passphrase %s is set but %s is not encrypted", c.p.Passphrase, path),
 			"remove passphrase, or encrypt the key (openssl pkcs8 -topk8 -v2 aes-256-cbc)")
 	}
@@ -382,24 +383,24 @@ func (c *checker) keyFile(data []byte) {
 func (c *checker) passphrase() {
 	src := c.p.Passphrase
 	switch src.Kind {
-	case PassphraseEnv:
+	case creds.PassphraseEnv:
 		if _, ok := os.LookupEnv(src.Ref); !ok {
 			c.add(LevelFail, "passphrase", fmt.Sprintf("passphrase env:%s, but the variable is not set", src.Ref), "export "+src.Ref+" before running mbx")
 			return
 		}
 		c.add(LevelOK, "passphrase", "passphrase from env:"+src.Ref, "")
-	case PassphraseFile:
+	case creds.PassphraseFile:
 		if data, ok := c.readFile("passphrase", src.Ref); ok {
-			if len(trimNewline(data)) == 0 {
+			if len(creds.TrimNewline(data)) == 0 {
 				c.add(LevelFail, "passphrase", src.Ref+" is empty", "write the passphrase into it")
 			} else {
 				c.add(LevelOK, "passphrase", "passphrase from file:"+src.Ref, "")
 			}
 			clear(data)
 		}
-	case PassphraseNone:
+	case creds.PassphraseNone:
 		c.add(LevelFail, "passphrase", "passphrase: none, but the key file is encrypted", "set passphrase: env:NAME, file:PATH or prompt")
-	case PassphraseValue:
+	case creds.PassphraseValue:
 		c.add(LevelOK, "passphrase", "passphrase given ("+src.String()+")", "")
 	default:
 		c.add(LevelWarn, "passphrase", "the passphrase will be asked on the terminal; without one (a container, a service) loading fails",
@@ -410,7 +411,7 @@ func (c *checker) passphrase() {
 func (c *checker) recvWindow() {
 	w := c.p.RecvWindow
 	if w == 0 {
-		c.add(LevelOK, "recv_window", fmt.Sprintf("recvWindow not set: %v", DefaultRecvWindow), "")
+		c.add(LevelOK, "recv_window", fmt.Sprintf("recvWindow not set: %v", creds.DefaultRecvWindow), "")
 		return
 	}
 	if _, err := payload.FormatRecvWindow(w); err != nil {
