@@ -434,7 +434,7 @@ func TestSigner(t *testing.T) {
 		{name: "encrypted none", yaml: "key_file: " + k.EncPEM + "\n    passphrase: none", err: "passphrase: none", is: sign.ErrNeedPassphrase},
 		{name: "encrypted unset env", yaml: "key_file: " + k.EncPEM + "\n    passphrase: env:MBX_TEST_UNSET_PW", err: "env:MBX_TEST_UNSET_PW: the variable is not set", is: sign.ErrNeedPassphrase},
 		{name: "encrypted wrong", yaml: "key_file: " + k.EncPEM + "\n    passphrase: env:MBX_TEST_WRONG_PW", err: "does not decrypt", is: sign.ErrBadPassphrase},
-		{name: "public key", yaml: "key_file: " + k.EdPub, err: "register it with Binance", is: sign.ErrPublicKey},
+		{name: "public key", yaml: "key_file: " + k.EdPub, err: "register it with the exchange", is: sign.ErrPublicKey},
 		{name: "missing key file", yaml: "key_file: " + filepath.Join(k.Dir, "nope.pem"), err: "nope.pem", is: fs.ErrNotExist},
 		{name: "no key", yaml: "env: prod", err: `profile "p" has no secret`, is: creds.ErrNoKey},
 		{name: "inner whitespace", yaml: "secret: \"abc def\"", err: "whitespace at byte 3", is: sign.ErrSecretFormat},

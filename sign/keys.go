@@ -28,7 +28,7 @@ var (
 	ErrBadPassphrase   = errors.New("the passphrase does not decrypt the private key")
 	ErrUnsupportedKey  = errors.New("unsupported key format")
 	ErrSecretFormat    = errors.New("malformed HMAC secret")
-	errPublicKeyFixFmt = "%w: register it with Binance (API Management → Create API → Self-generated) and give mbx the matching private key file (%s)"
+	errPublicKeyFixFmt = "%w: register it with the exchange (its API management page, e.g. Create API → Self-generated) and give mbx the matching private key file (%s)"
 )
 
 // LoadOptions tune key loading.
@@ -185,7 +185,7 @@ func ParseHMACSecret(raw []byte) (*HMAC, []string, error) {
 		case unicode.IsControl(r) || r == unicode.ReplacementChar:
 			return nil, warnings, fmt.Errorf("%w: control or invalid byte at byte %d; the file is not a plain-text secret", ErrSecretFormat, i)
 		case r > unicode.MaxASCII:
-			return nil, warnings, fmt.Errorf("%w: non-ASCII character at byte %d; Binance secrets are ASCII letters and digits (a smart quote from a document?)", ErrSecretFormat, i)
+			return nil, warnings, fmt.Errorf("%w: non-ASCII character at byte %d; API secrets are ASCII (a smart quote from a document?)", ErrSecretFormat, i)
 		}
 	}
 	h, err := NewHMAC(secret.New(s))
@@ -235,7 +235,7 @@ func ParsePrivateKeyPEM(data []byte, passphrase func() ([]byte, error)) (Signer,
 	case "OPENSSH PRIVATE KEY":
 		return nil, fmt.Errorf("%w: OpenSSH key format; convert it with `ssh-keygen -p -m PKCS8 -f FILE` or generate one with `mbx keys gen`", ErrUnsupportedKey)
 	case "EC PRIVATE KEY":
-		return nil, fmt.Errorf("%w: ECDSA keys are not accepted by Binance; use Ed25519 (`mbx keys gen --type ed25519`)", ErrUnsupportedKey)
+		return nil, fmt.Errorf("%w: ECDSA keys are not supported (exchanges take HMAC, RSA or Ed25519); use Ed25519 (`mbx keys gen --type ed25519`)", ErrUnsupportedKey)
 	}
 	return nil, fmt.Errorf("%w: PEM block %q; want PRIVATE KEY, ENCRYPTED PRIVATE KEY or RSA PRIVATE KEY", ErrUnsupportedKey, block.Type)
 }
@@ -249,7 +249,7 @@ func signerFor(k any) (Signer, error) {
 	case *ed25519.PrivateKey:
 		return NewEd25519(*key)
 	}
-	return nil, fmt.Errorf("%w: %T keys are not accepted by Binance; use Ed25519 or RSA", ErrUnsupportedKey, k)
+	return nil, fmt.Errorf("%w: %T keys are not supported; use Ed25519 or RSA", ErrUnsupportedKey, k)
 }
 
 // ParsePublicKeyPEM parses a PEM SPKI public key (RSA or Ed25519), the form
@@ -286,13 +286,13 @@ func ParsePublicKeyPEM(data []byte) (Verifier, error) {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		if k.N.BitLen() < MinRSABits {
-			return nil, fmt.Errorf("%w: RSA public key has %d bits, Binance needs 2048 or 4096", ErrUnsupportedKey, k.N.BitLen())
+			return nil, fmt.Errorf("%w: RSA public key has %d bits; exchanges take 2048 or 4096", ErrUnsupportedKey, k.N.BitLen())
 		}
 		return &RSAVerifier{Key: k}, nil
 	case ed25519.PublicKey:
 		return &Ed25519Verifier{Key: k}, nil
 	}
-	return nil, fmt.Errorf("%w: %T public keys are not accepted by Binance", ErrUnsupportedKey, pub)
+	return nil, fmt.Errorf("%w: %T public keys are not supported; use Ed25519 or RSA", ErrUnsupportedKey, pub)
 }
 
 // GenerateEd25519 makes a new Ed25519 key.
@@ -307,7 +307,7 @@ func GenerateEd25519() (*Ed25519Signer, error) {
 // GenerateRSA makes a new RSA key of 2048 or 4096 bits.
 func GenerateRSA(bits int) (*RSA, error) {
 	if bits != 2048 && bits != 4096 {
-		return nil, fmt.Errorf("--bits %d: Binance accepts 2048 or 4096", bits)
+		return nil, fmt.Errorf("--bits %d: exchanges take RSA keys of 2048 or 4096 bits", bits)
 	}
 	k, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {

@@ -154,7 +154,7 @@ func NewRSA(key *rsa.PrivateKey) (*RSA, error) {
 		return nil, errors.New("RSA private key is nil")
 	}
 	if bits := key.N.BitLen(); bits < MinRSABits {
-		return nil, fmt.Errorf("RSA key has %d bits: Binance accepts 2048- and 4096-bit keys; generate one with `mbx keys gen --type rsa --bits 2048`", bits)
+		return nil, fmt.Errorf("RSA key has %d bits: exchanges take 2048- and 4096-bit keys; generate one with `mbx keys gen --type rsa --bits 2048`", bits)
 	}
 	if err := key.Validate(); err != nil {
 		return nil, fmt.Errorf("RSA private key is inconsistent: %w", err)

@@ -126,7 +126,7 @@ func TestSignErrors(t *testing.T) {
 		{[]string{"sign", "--key-file", key, "quantity=1e-05"}, "exponent"},
 		{[]string{"sign", "--key-file", key, "a=1", "a=2"}, "duplicate"},
 		{[]string{"sign", "--key-file", key, "orderId="}, "empty"},
-		{[]string{"sign", "--key-file", pub, "a=1"}, "register it with Binance"},
+		{[]string{"sign", "--key-file", pub, "a=1"}, "register it with the exchange"},
 		{[]string{"sign", "--key-file", key, "--method", "GET", "--body", "a", "a=1"}, "query"},
 	}
 	for _, tc := range tests {
