@@ -214,7 +214,7 @@ func New(opt Options) (*Client, error) {
 	if c.gov == nil {
 		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log, Headers: RateLimitHeaders(), Weights: DefaultWeights()})
 	}
-	c.gov = withHeaders(c.gov)
+	c.gov = PrepareGovernor(c.gov)
 	c.headers = RateLimitHeaders()
 	c.backoffFn = c.backoff
 	for _, f := range Families() {

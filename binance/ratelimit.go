@@ -54,14 +54,21 @@ func BanUntil(body []byte) (time.Time, bool) {
 	return time.UnixMilli(ms), true
 }
 
-// withHeaders gives a governor Binance's header reader and price table
-// when it was made without them (a user's shared or Redis governor).
-func withHeaders(g *ratelimit.Governor) *ratelimit.Governor {
+// PrepareGovernor gives a governor Binance's usage-header reader, price
+// table (DefaultWeights) and documented limits (DefaultLimits) where it was
+// made without them: a user's shared or Redis governor works with the REST
+// and WebSocket clients and the proxy as it is. Limits already set are kept.
+func PrepareGovernor(g *ratelimit.Governor) *ratelimit.Governor {
 	if g.Headers() == nil {
 		g = g.WithHeaders(RateLimitHeaders())
 	}
 	if g.Weights() == nil {
 		g = g.WithWeights(DefaultWeights())
+	}
+	for _, f := range Families() {
+		if g.Limits(string(f)) == nil {
+			g.SetLimits(string(f), DefaultLimits(string(f)))
+		}
 	}
 	return g
 }

@@ -9,7 +9,7 @@ import (
 // benchLimits are the spot limits with room for any benchmark length, so
 // that every reservation is admitted and the cost measured is the governor's.
 func benchLimits() []Limit {
-	ls := DefaultLimits("api")
+	ls := spotLimits()
 	for i := range ls {
 		ls[i].Max = 1 << 40
 		ls[i].Margin = DefaultMargin

@@ -18,6 +18,8 @@ func Example() {
 	now := time.Date(2026, 8, 1, 12, 0, 30, 0, time.UTC)
 	g := ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Headers: exampleHeaders(),
 		Now: func() time.Time { return now }, // in production: a clock.Clock's Now
+		// The exchange's limits (Binance's client supplies binance.DefaultLimits).
+		Limits: map[string][]ratelimit.Limit{"api": {{Kind: ratelimit.KindRequestWeight, Interval: time.Minute, Max: 6000}}},
 	})
 
 	c := g.Cost("https://api.example.com", "GET", "/api/v3/account", nil)

@@ -35,7 +35,9 @@ type Options struct {
 	// Weights prices requests for Governor.Cost (default DefaultWeights(),
 	// which knows no endpoint; Binance's table is binance.DefaultWeights()).
 	Weights *Weights
-	// Limits per family; families not listed get DefaultLimits.
+	// Limits per family. A family not listed has no budget until SetLimits
+	// gives it one: the exchange supplies its limits (Binance's client fills
+	// in binance.DefaultLimits for every family a governor lacks).
 	Limits map[string][]Limit
 	// Now is the clock windows are aligned to (default time.Now). Pass the
 	// server-corrected clock (clock.Clock.Now) so windows match the server's.
@@ -120,9 +122,6 @@ func NewGovernor(b Backend, opt Options) *Governor {
 	}
 	if g.ban <= 0 {
 		g.ban = DefaultBan
-	}
-	for _, f := range Families() {
-		g.limits[f] = g.prepare(DefaultLimits(f))
 	}
 	for f, ls := range opt.Limits {
 		g.limits[f] = g.prepare(ls)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +29,15 @@ func (c *fakeClock) Set(d time.Duration) {
 
 func newTestGovernor(b Backend, limits map[string][]Limit) (*Governor, *fakeClock) {
 	clk := &fakeClock{t: at(33 * time.Second)} // mid-window for 10s, 1m and longer windows
+	limits = maps.Clone(limits)
+	if limits == nil {
+		limits = map[string][]Limit{}
+	}
+	for f, ls := range testFamilyLimits() {
+		if _, ok := limits[f]; !ok {
+			limits[f] = ls
+		}
+	}
 	return NewGovernor(b, Options{Headers: testHeaders, Limits: limits, Now: clk.Now, Logger: quiet()}), clk
 }
 
@@ -389,5 +399,35 @@ func TestSetLimits(t *testing.T) {
 	}
 	if got := g.Limits("api"); len(got) != 1 || got[0].Max != 3 {
 		t.Errorf("limits = %+v; want one of Max 3", got)
+	}
+}
+
+// testFamilyLimits are the limits of the families the tests use, shaped
+// like Binance's (binance.DefaultLimits): spot, per-endpoint wallet budgets
+// by IP and by account, and futures.
+func testFamilyLimits() map[string][]Limit {
+	return map[string][]Limit{
+		"api": spotLimits(),
+		"sapi": {
+			{Kind: KindSAPIIP, Interval: time.Minute, Max: 12000},
+			{Kind: KindSAPIUID, Interval: time.Minute, Max: 180000},
+		},
+		"fapi": {
+			{Kind: KindRequestWeight, Interval: time.Minute, Max: 2400},
+			{Kind: KindOrders, Interval: 10 * time.Second, Max: 300},
+			{Kind: KindOrders, Interval: time.Minute, Max: 1200},
+		},
+	}
+}
+
+// spotLimits are limits of a spot family for the governor's tests: a weight
+// per minute, raw requests per 5 minutes, and orders per 10 s and per day
+// (the shape of Binance's, binance.DefaultLimits("api")).
+func spotLimits() []Limit {
+	return []Limit{
+		{Kind: KindRequestWeight, Interval: time.Minute, Max: 6000},
+		{Kind: KindRawRequests, Interval: 5 * time.Minute, Max: 300000},
+		{Kind: KindOrders, Interval: 10 * time.Second, Max: 50},
+		{Kind: KindOrders, Interval: 24 * time.Hour, Max: 160000},
 	}
 }

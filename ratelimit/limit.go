@@ -111,57 +111,6 @@ func parseIntervalSuffix(s string) (time.Duration, bool) {
 	return 0, false
 }
 
-// DefaultLimits returns the documented limits of a product family (a fresh
-// slice each call). exchangeInfo is authoritative; prefer
-// LimitsFromExchangeInfo when it is at hand. Unknown families get nil.
-func DefaultLimits(family string) []Limit {
-	switch family {
-	case "api":
-		// Spot: 6000 weight/min per IP (since 2023-08-25), 300000 raw
-		// requests per 5 min (since 2026-04-02), 50 orders/10s and
-		// 160000/day per account.
-		return []Limit{
-			{Kind: KindRequestWeight, Interval: time.Minute, Max: 6000},
-			{Kind: KindRawRequests, Interval: 5 * time.Minute, Max: 300000},
-			{Kind: KindOrders, Interval: 10 * time.Second, Max: 50},
-			{Kind: KindOrders, Interval: 24 * time.Hour, Max: 160000},
-		}
-	case "sapi":
-		// Each /sapi endpoint has its own budget: 12000/min when IP-limited,
-		// 180000/min when UID-limited.
-		return []Limit{
-			{Kind: KindSAPIIP, Interval: time.Minute, Max: 12000},
-			{Kind: KindSAPIUID, Interval: time.Minute, Max: 180000},
-		}
-	case "fapi", "dapi":
-		// USDⓈ-M: 2400 weight/min, 300 orders/10s, 1200 orders/min. COIN-M's
-		// values are not in our spec (UNCONFIRMED); USDⓈ-M's are the safe guess.
-		return []Limit{
-			{Kind: KindRequestWeight, Interval: time.Minute, Max: 2400},
-			{Kind: KindOrders, Interval: 10 * time.Second, Max: 300},
-			{Kind: KindOrders, Interval: time.Minute, Max: 1200},
-		}
-	case "papi":
-		// Portfolio margin: 6000 weight/min per IP, 1200 orders/min.
-		return []Limit{
-			{Kind: KindRequestWeight, Interval: time.Minute, Max: 6000},
-			{Kind: KindOrders, Interval: time.Minute, Max: 1200},
-		}
-	case "eapi":
-		// Options: not in our spec (UNCONFIRMED). Deliberately low so that a
-		// client without exchangeInfo cannot earn a 429; exchangeInfo raises it.
-		return []Limit{
-			{Kind: KindRequestWeight, Interval: time.Minute, Max: 400},
-			{Kind: KindOrders, Interval: 10 * time.Second, Max: 100},
-			{Kind: KindOrders, Interval: time.Minute, Max: 1200},
-		}
-	}
-	return nil
-}
-
-// Families lists the product families mbx knows budgets for.
-func Families() []string { return []string{"api", "sapi", "fapi", "dapi", "papi", "eapi"} }
-
 // rawRateLimit is one element of exchangeInfo.rateLimits.
 type rawRateLimit struct {
 	RateLimitType string `json:"rateLimitType"`
@@ -202,7 +151,7 @@ func LimitsFromExchangeInfo(body []byte, family string) ([]Limit, error) {
 		return nil, fmt.Errorf("ratelimit: %s exchangeInfo has no \"rateLimits\" array; pass the body of GET /%s/v*/exchangeInfo", family, family)
 	}
 	if len(*raw) == 0 {
-		return nil, fmt.Errorf("ratelimit: %s exchangeInfo has an empty \"rateLimits\" array; use DefaultLimits(%q) instead", family, family)
+		return nil, fmt.Errorf("ratelimit: %s exchangeInfo has an empty \"rateLimits\" array; use the exchange's documented limits (binance.DefaultLimits(%q)) instead", family, family)
 	}
 	out := make([]Limit, 0, len(*raw))
 	var errs []error

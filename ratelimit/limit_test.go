@@ -132,37 +132,6 @@ func TestLimitsFromExchangeInfo(t *testing.T) {
 	}
 }
 
-func TestDefaultLimits(t *testing.T) {
-	want := map[string]string{
-		"api":  "[REQUEST_WEIGHT 6000/1m RAW_REQUESTS 300000/5m ORDERS 50/10s ORDERS 160000/1d]",
-		"sapi": "[SAPI_IP 12000/1m SAPI_UID 180000/1m]",
-		"fapi": "[REQUEST_WEIGHT 2400/1m ORDERS 300/10s ORDERS 1200/1m]",
-		"papi": "[REQUEST_WEIGHT 6000/1m ORDERS 1200/1m]",
-	}
-	for _, f := range Families() {
-		ls := DefaultLimits(f)
-		if len(ls) == 0 {
-			t.Errorf("no default limits for %s", f)
-		}
-		for _, l := range ls {
-			if err := checkLimit(l); err != nil {
-				t.Errorf("%s: %v", f, err)
-			}
-		}
-		if w, ok := want[f]; ok && fmt.Sprint(ls) != w {
-			t.Errorf("DefaultLimits(%q) = %v; want %s", f, ls, w)
-		}
-	}
-	if DefaultLimits("xapi") != nil {
-		t.Errorf("unknown family has limits")
-	}
-	// A fresh slice each time: callers may modify it.
-	a := DefaultLimits("api")
-	a[0].Max = 1
-	if DefaultLimits("api")[0].Max != 6000 {
-		t.Errorf("DefaultLimits shares its slice")
-	}
-}
 
 func TestWeightsRules(t *testing.T) {
 	w := NewWeights(3,

@@ -22,7 +22,7 @@ func TestRedisOneRoundTripPerReservation(t *testing.T) {
 	admin := srv.Client(t)
 	b := NewRedis(client, RedisOptions{Prefix: "rt", Logger: quiet()})
 	ctx := context.Background()
-	limits := DefaultLimits("api")
+	limits := spotLimits()
 	for i := range limits {
 		limits[i].Margin = time.Second
 	}
@@ -218,7 +218,7 @@ func TestRedisCancelledCallerIsNotAnOutage(t *testing.T) {
 	b := NewRedis(srv.Client(t), RedisOptions{Prefix: "cancel", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _, err := b.Reserve(ctx, weight(1), DefaultLimits("api"), at(time.Second))
+	_, _, err := b.Reserve(ctx, weight(1), spotLimits(), at(time.Second))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v; want context.Canceled", err)
 	}

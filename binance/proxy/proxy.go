@@ -238,7 +238,7 @@ func New(opt Options) (*Proxy, error) {
 	if backend == nil {
 		backend = ratelimit.NewMemory()
 	}
-	p.gov = ratelimit.NewGovernor(backend, ratelimit.Options{Limits: opt.Limits, Now: p.serverNow, Logger: p.log, Weights: binance.DefaultWeights()})
+	p.gov = binance.PrepareGovernor(ratelimit.NewGovernor(backend, ratelimit.Options{Limits: opt.Limits, Now: p.serverNow, Logger: p.log}))
 	p.insp = inspector.New(p, inspector.Options{AllowRemote: opt.InspectorAllowRemote})
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil

@@ -136,8 +136,9 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 		c.hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	if c.gov == nil {
-		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log, Weights: binance.DefaultWeights()})
+		c.gov = ratelimit.NewGovernor(ratelimit.NewMemory(), ratelimit.Options{Logger: c.log})
 	}
+	c.gov = binance.PrepareGovernor(c.gov)
 	if c.ck == nil {
 		c.ck = clock.New(clock.SourceFunc(c.Time), clock.Options{Logger: c.log})
 	}
