@@ -161,3 +161,11 @@ func Search(attempts []Variant, check func([]byte) bool) []string {
 	}
 	return found
 }
+
+// SecretAttempts are secret itself (Mistake "") followed by its
+// SecretVariants: for a search that crosses every reading of the secret with
+// every reading of the payload, where the right secret with a wrong payload
+// is a finding too.
+func SecretAttempts(secret []byte) []Variant {
+	return append([]Variant{{Value: secret}}, SecretVariants(secret)...)
+}

@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
+	"github.com/mbxkit/mbx/sim/exsim"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -39,7 +40,16 @@ func call(t *testing.T, base string, c exchange.Credentials, method, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body, err := localex.Send(context.Background(), nil, base, s)
+	req, err := s.NewHTTPRequest(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +92,7 @@ func TestEmulatorOrderLifecycle(t *testing.T) {
 		t.Errorf("cancel: %s", body)
 	}
 	resp, body = call(t, base, testCreds, "DELETE", "/api/v4/spot/orders/"+id, p("currency_pair", "BTC_USDT"))
-	if decode(body)["label"] != LabelOrderNotFound || resp.Header.Get(localex.HeaderExplain) == "" {
+	if decode(body)["label"] != LabelOrderNotFound || resp.Header.Get(exsim.ExplainHeader) == "" {
 		t.Errorf("second cancel: %d %s", resp.StatusCode, body)
 	}
 	_, body = call(t, base, testCreds, "POST", "/api/v4/spot/orders", p("currency_pair", "BTC_USDT"),
@@ -93,14 +103,14 @@ func TestEmulatorOrderLifecycle(t *testing.T) {
 	// A wrong secret: INVALID_SIGNATURE, explained in the header and at /mbx/recent.
 	bad := exchange.Credentials{APIKey: testCreds.APIKey, Secret: secret.FromString("wrong")}
 	resp, body = call(t, base, bad, "GET", "/api/v4/spot/accounts")
-	if resp.StatusCode != http.StatusUnauthorized || decode(body)["label"] != LabelInvalidSignature || resp.Header.Get(localex.HeaderExplain) == "" {
+	if resp.StatusCode != http.StatusUnauthorized || decode(body)["label"] != LabelInvalidSignature || resp.Header.Get(exsim.ExplainHeader) == "" {
 		t.Errorf("wrong secret: %d %s", resp.StatusCode, body)
 	}
 	r, err := http.Get(base + "/mbx/recent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recent []localex.Entry
+	var recent []exsim.Entry
 	_ = json.NewDecoder(r.Body).Decode(&recent)
 	r.Body.Close()
 	if len(recent) == 0 || recent[0].Code != LabelInvalidSignature || recent[0].Explanation == "" {

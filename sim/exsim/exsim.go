@@ -223,7 +223,7 @@ func ReadBody(r *http.Request) ([]byte, error) {
 // Incoming is r with body as the exchange verifies it: the raw query and body,
 // never re-encoded.
 func Incoming(r *http.Request, body []byte) exchange.Incoming {
-	return exchange.Incoming{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body}
+	return exchange.Incoming{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header, Body: body}
 }
 
 // QueryParams decodes a raw query in order. Both %20 and '+' read as a space,
@@ -475,6 +475,35 @@ func (b *Base) Handle(a API, pattern string, private bool, h EndpointFunc) {
 		Explain(w.Header(), rep.Explanation)
 		a.Write(w, rep)
 	})
+}
+
+// HandleRoutes serves an exchange that routes by itself: public maps
+// "METHOD /path" to the data of an unauthenticated answer, and private
+// answers every other request once verified (an unknown path included, as
+// the real exchanges check the key before the route).
+func (b *Base) HandleRoutes(a API, public map[string]func() any, private EndpointFunc) {
+	for pattern, data := range public {
+		b.Handle(a, pattern, false, func(*http.Request, string, map[string]string, []byte) Reply {
+			return Reply{Status: http.StatusOK, Data: data()}
+		})
+	}
+	b.Handle(a, "/", true, private)
+}
+
+// Result is the Reply of an endpoint that answered data (200) or failed
+// with fail.
+func Result(data any, fail *Reply) Reply {
+	if fail != nil {
+		return *fail
+	}
+	return Reply{Status: http.StatusOK, Data: data}
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // StoreAnswers are an exchange's answers to the ledger's errors. Each answer
