@@ -39,13 +39,8 @@ func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) 
 	e := &Emulator{Base: b, ex: x}
 	api := exsim.API{
 		Exchange: x,
-		Write: func(w http.ResponseWriter, r exsim.Reply) {
-			if r.Code == "" {
-				exsim.WriteJSON(w, r.Status, r.Data)
-				return
-			}
-			exsim.WriteJSON(w, r.Status, map[string]string{"label": r.Code, "message": r.Msg})
-		},
+		Write: exsim.JSONEnvelope(func(data any) any { return data },
+			func(r exsim.Reply) any { return map[string]string{"label": r.Code, "message": r.Msg} }),
 		BadParams: func(err error) exsim.Reply {
 			return exsim.Reply{Status: http.StatusBadRequest, Code: "INVALID_REQUEST_BODY", Msg: "Invalid request body: " + err.Error()}
 		},

@@ -3,7 +3,6 @@ package gate
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -12,8 +11,8 @@ import (
 
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/sim/exsim"
 	"github.com/mbxkit/mbx/secret"
+	"github.com/mbxkit/mbx/sim/exsim"
 )
 
 func startLocal(t *testing.T, path string) (string, exchange.Emulator) {
@@ -40,16 +39,7 @@ func call(t *testing.T, base string, c exchange.Credentials, method, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := s.NewHTTPRequest(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body, err := s.Do(context.Background(), nil, base)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,13 +38,8 @@ func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) 
 	e := &Emulator{Base: b, ex: x}
 	api := exsim.API{
 		Exchange: x,
-		Write: func(w http.ResponseWriter, r exsim.Reply) {
-			if r.Code == "" {
-				exsim.WriteJSON(w, r.Status, map[string]any{"code": CodeOK, "data": r.Data})
-				return
-			}
-			exsim.WriteJSON(w, r.Status, map[string]string{"code": r.Code, "msg": r.Msg})
-		},
+		Write: exsim.JSONEnvelope(func(data any) any { return map[string]any{"code": CodeOK, "data": data} },
+			func(r exsim.Reply) any { return map[string]string{"code": r.Code, "msg": r.Msg} }),
 		BadParams: func(err error) exsim.Reply {
 			return exsim.Reply{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: err.Error()}
 		},

@@ -499,6 +499,19 @@ func Result(data any, fail *Reply) Reply {
 	return Reply{Status: http.StatusOK, Data: data}
 }
 
+// JSONEnvelope is an API.Write for an exchange whose answer is one JSON body:
+// ok(data) for a success (a Reply without a Code), fail(reply) for a
+// rejection.
+func JSONEnvelope(ok func(data any) any, fail func(r Reply) any) func(http.ResponseWriter, Reply) {
+	return func(w http.ResponseWriter, r Reply) {
+		if r.Code == "" {
+			WriteJSON(w, r.Status, ok(r.Data))
+			return
+		}
+		WriteJSON(w, r.Status, fail(r))
+	}
+}
+
 // WriteJSON answers v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
