@@ -216,16 +216,16 @@ func (e *Emulator) openOrders(ctx context.Context, account string) (any, *apiErr
 	return out, nil
 }
 
-// storeAnswers are Gate's answers to the ledger's errors.
-var storeAnswers = exsim.StoreAnswers{
-	Balance:      apiError{Status: http.StatusBadRequest, Code: LabelBalanceNotEnough, Msg: "Not enough balance"},
-	UnknownOrder: apiError{Status: http.StatusNotFound, Code: LabelOrderNotFound, Msg: "Order not found"},
-	Duplicate:    apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "text is used by an open order"},
-	BadInput:     apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "invalid argument: "},
-	Internal:     apiError{Status: http.StatusInternalServerError, Code: "SERVER_ERROR", Msg: "Internal server error"},
+// storeErr is Gate's answer to an error of the ledger.
+func storeErr(err error) *apiError {
+	return exsim.StoreError(err, exsim.StoreAnswers{
+		Balance:      apiError{Status: http.StatusBadRequest, Code: LabelBalanceNotEnough, Msg: "Not enough balance"},
+		UnknownOrder: apiError{Status: http.StatusNotFound, Code: LabelOrderNotFound, Msg: "Order not found"},
+		Duplicate:    apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "text is used by an open order"},
+		BadInput:     apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "invalid argument: "},
+		Internal:     apiError{Status: http.StatusInternalServerError, Code: "SERVER_ERROR", Msg: "Internal server error"},
+	})
 }
-
-func storeErr(err error) *apiError { return exsim.StoreError(err, storeAnswers) }
 
 func orderJSON(o store.Order) map[string]any {
 	status, finish := "closed", "filled"

@@ -217,16 +217,16 @@ func (e *Emulator) listOrders(ctx context.Context, account string, r *http.Reque
 	return map[string]any{"currentPage": 1, "pageSize": len(items), "totalNum": len(items), "totalPage": 1, "items": items}, nil
 }
 
-// storeAnswers are KuCoin's answers to the ledger's errors.
-var storeAnswers = exsim.StoreAnswers{
-	Balance:      apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!"},
-	UnknownOrder: apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist."},
-	Duplicate:    apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: "clientOid is duplicated"},
-	BadInput:     apiError{Status: http.StatusBadRequest, Code: CodeParameterError},
-	Internal:     apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error"},
+// storeErr is KuCoin's answer to an error of the ledger.
+func storeErr(err error) *apiError {
+	return exsim.StoreError(err, exsim.StoreAnswers{
+		Balance:      apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!"},
+		UnknownOrder: apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist."},
+		Duplicate:    apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: "clientOid is duplicated"},
+		BadInput:     apiError{Status: http.StatusBadRequest, Code: CodeParameterError},
+		Internal:     apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error"},
+	})
 }
-
-func storeErr(err error) *apiError { return exsim.StoreError(err, storeAnswers) }
 
 // orderID writes a ledger id as KuCoin writes order ids: 24 hex digits.
 func orderID(id int64) string { return fmt.Sprintf("%024x", id) }
