@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,12 +55,7 @@ func (Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (e
 // NewEmulator builds Bybit's local exchange from cfg. Keys with a passphrase
 // are refused: Bybit keys have none.
 func NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (*Emulator, error) {
-	for _, k := range cfg.Keys {
-		if !k.Passphrase.IsZero() {
-			return nil, fmt.Errorf("bybit local exchange: key %s has a passphrase, but Bybit keys have none; remove it", exsim.MaskKey(k.APIKey))
-		}
-	}
-	b, err := exsim.Open(ctx, Name, cfg)
+	b, err := exsim.Open(ctx, "Bybit", cfg, exsim.PassphraseForbidden)
 	if err != nil {
 		return nil, err
 	}

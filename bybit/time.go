@@ -17,7 +17,7 @@ const TimePath = "/v5/market/time"
 // timeSecond when timeNano is absent). hc nil means a client with
 // clock.DefaultHTTPTimeout.
 func (Exchange) TimeSource(baseURL string, hc *http.Client) clock.Source {
-	return clock.JSONSource(baseURL, TimePath, hc, parseTime)
+	return &clock.HTTPSource{Client: hc, BaseURL: baseURL, Path: TimePath, Parse: parseTime}
 }
 
 // parseTime reads Bybit's time answer.

@@ -191,9 +191,4 @@ func explainTime(tsMs, serverMs, windowMs int64) string {
 
 func inWindow(ts, server, window int64) bool { return ts >= server-window && ts < server+1000 }
 
-func clipHeader(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
+func clipHeader(s string) string { return exchange.Clip(s, 64) }

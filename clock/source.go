@@ -105,7 +105,7 @@ func (s *HTTPSource) ServerTime(ctx context.Context) (time.Time, error) {
 	}
 	t, err := s.Parse(body)
 	if err != nil {
-		return time.Time{}, &ResponseError{URL: u, StatusCode: resp.StatusCode, Problem: "unusable server time", Err: err}
+		return time.Time{}, &ResponseError{URL: u, StatusCode: resp.StatusCode, Problem: "unusable server time in body " + snippet(body), Err: err}
 	}
 	return t, nil
 }
@@ -128,6 +128,20 @@ func (s *HTTPSource) url() (string, error) {
 	}
 	path := s.Path
 	return strings.TrimRight(s.BaseURL, "/") + "/" + strings.TrimLeft(path, "/"), nil
+}
+
+// UnixMillis reads a server time given in milliseconds since 1970, refusing a
+// value whose unit is plainly wrong: outside the years 2001..5138 it is in
+// seconds or microseconds, and a clock offset computed from it would be
+// absurd.
+func UnixMillis(ms int64) (time.Time, error) {
+	switch {
+	case ms < 1_000_000_000_000:
+		return time.Time{}, fmt.Errorf("server time %d is before 2001 read as milliseconds; is it in seconds?", ms)
+	case ms >= 100_000_000_000_000:
+		return time.Time{}, fmt.Errorf("server time %d is after the year 5000 read as milliseconds; is it in microseconds?", ms)
+	}
+	return time.UnixMilli(ms).UTC(), nil
 }
 
 // snippet quotes the start of an untrusted body for an error message: quoting neutralises

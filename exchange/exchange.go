@@ -182,3 +182,29 @@ func (s Signed) NewHTTPRequest(ctx context.Context, baseURL string) (*http.Reque
 	s.Apply(req.Header)
 	return req, nil
 }
+
+// maxResponse bounds the answer Do reads; a real one is a few KiB.
+const maxResponse = 4 << 20
+
+// Do sends s to baseURL (scheme and host) with hc (http.DefaultClient when
+// nil), exactly as signed, and returns the response with its body (at most
+// 4 MiB) already read and closed.
+func (s Signed) Do(ctx context.Context, hc *http.Client, baseURL string) (*http.Response, []byte, error) {
+	req, err := s.NewHTTPRequest(ctx, baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("exchange: %s %s: %w", s.Method, s.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return resp, body, fmt.Errorf("exchange: %s %s: reading the answer: %w", s.Method, s.Path, err)
+	}
+	return resp, body, nil
+}

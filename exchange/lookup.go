@@ -21,3 +21,24 @@ func Keys(cs ...Credentials) Lookup {
 		return c, ok
 	}
 }
+
+// MissingHeaders lists which of the named headers h lacks or has empty, in
+// the order named, so a rejection can name every one at once.
+func MissingHeaders(h http.Header, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if h.Get(n) == "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Clip shortens s to at most n bytes for an explanation, marking the cut, so
+// that a hostile header or body cannot flood a response or a log.
+func Clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

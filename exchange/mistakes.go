@@ -51,7 +51,7 @@ func QueryVariants(raw string) []Variant {
 		decoded = append(decoded, dk+sep+dv)
 		reencoded = append(reencoded, pct.Escape(dk)+sep+pct.Escape(dv))
 	}
-	add("the query was signed with raw (unencoded) values but sent percent-encoded; sign the query string exactly as it is sent", strings.Join(decoded, "&"))
+	add("the query was signed with raw (unencoded) values, before percent-encoding, but sent percent-encoded; sign the query string exactly as it is sent", strings.Join(decoded, "&"))
 	add("the query was percent-encoded after signing (signed one encoding, sent another); sign the query string exactly as it is sent", strings.Join(reencoded, "&"))
 	add("spaces were signed as '+' but sent as %20; sign the query string exactly as it is sent", strings.ReplaceAll(raw, "%20", "+"))
 	add("spaces were signed as %20 but sent as '+'; sign the query string exactly as it is sent", strings.ReplaceAll(raw, "+", "%20"))
@@ -62,15 +62,21 @@ func QueryVariants(raw string) []Variant {
 }
 
 // BodyVariants are JSON bodies a client may have signed while sending body:
-// the same object serialised another way (compact, with spaces as Python's
-// json.dumps writes, keys sorted). Each differs from body.
+// the same JSON value (an object, or an array such as a batch of orders)
+// serialised another way: compact, with spaces as Python's json.dumps writes,
+// keys sorted at every level. Sorting keeps '<', '>' and '&' as they are, as
+// clients other than Go's encoding/json write them. Each differs from body.
 func BodyVariants(body []byte) []Variant {
 	if len(body) == 0 || len(body) > 16<<10 {
 		return nil
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil {
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) != nil {
 		return nil
+	}
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 || (t[0] != '{' && t[0] != '[') {
+		return nil // a bare string or number is not a request body
 	}
 	var out []Variant
 	add := func(mistake string, b []byte) {
@@ -79,13 +85,20 @@ func BodyVariants(body []byte) []Variant {
 		}
 	}
 	const fix = "; serialise the body once and sign and send those same bytes"
-	var compact bytes.Buffer
-	if json.Compact(&compact, body) == nil {
-		add("the body was re-serialised after signing (signed compact JSON, sent it with spaces)"+fix, compact.Bytes())
-		add("the body was re-serialised after signing (signed JSON with spaces after ':' and ',', as Python's json.dumps writes it)"+fix, spaced(compact.Bytes()))
-	}
-	if sortedBody, err := json.Marshal(obj); err == nil { // map keys marshal sorted
-		add("the body was re-serialised after signing (signed with its keys sorted)"+fix, sortedBody)
+	add("the body was re-serialised after signing (signed compact JSON, sent it with spaces)"+fix, compact.Bytes())
+	add("the body was re-serialised after signing (signed JSON with spaces after ':' and ',', as Python's json.dumps writes it)"+fix, spaced(compact.Bytes()))
+	// Decoding into any sorts every object's keys on encoding; UseNumber
+	// keeps numbers as written.
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(compact.Bytes()))
+	dec.UseNumber()
+	if dec.Decode(&v) == nil {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(v) == nil {
+			add("the body was re-serialised after signing (signed with its keys sorted)"+fix, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+		}
 	}
 	return out
 }
@@ -147,4 +160,12 @@ func Search(attempts []Variant, check func([]byte) bool) []string {
 		}
 	}
 	return found
+}
+
+// SecretAttempts are secret itself (Mistake "") followed by its
+// SecretVariants: for a search that crosses every reading of the secret with
+// every reading of the payload, where the right secret with a wrong payload
+// is a finding too.
+func SecretAttempts(secret []byte) []Variant {
+	return append([]Variant{{Value: secret}}, SecretVariants(secret)...)
 }

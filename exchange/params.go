@@ -17,13 +17,18 @@ type ParamError struct {
 // Error names the parameter and the fix.
 func (e *ParamError) Error() string { return "parameter " + e.Name + ": " + e.Fix }
 
-// CheckParams rejects empty or repeated parameter names: no exchange accepts
-// them, and a repeated name is read differently by different servers.
+// CheckParams rejects empty or repeated parameter names and text that is not
+// UTF-8: no exchange accepts them, a repeated name is read differently by
+// different servers, and invalid UTF-8 would be signed as one thing and read
+// as another (JSON turns it into U+FFFD).
 func CheckParams(ps []Param) error {
 	seen := make(map[string]struct{}, len(ps))
 	for i, p := range ps {
 		if p.Name == "" {
 			return &ParamError{Name: fmt.Sprintf("#%d", i+1), Fix: "has an empty name; write NAME=VALUE"}
+		}
+		if !utf8.ValidString(p.Name) || !utf8.ValidString(p.Value) {
+			return &ParamError{Name: fmt.Sprintf("%q", p.Name), Fix: "is not valid UTF-8; send text"}
 		}
 		if _, dup := seen[p.Name]; dup {
 			return &ParamError{Name: p.Name, Fix: "is given twice; send it once"}
@@ -31,6 +36,17 @@ func CheckParams(ps []Param) error {
 		seen[p.Name] = struct{}{}
 	}
 	return nil
+}
+
+// ParamValue is the value of the first parameter called name, "" when there
+// is none.
+func ParamValue(ps []Param, name string) string {
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
 }
 
 // QueryString is ps as a query string in the order given, names and values

@@ -173,3 +173,26 @@ func FuzzJSONBody(f *testing.F) {
 		}
 	})
 }
+
+func TestMergedCases(t *testing.T) {
+	var pe *exchange.ParamError
+	if err := exchange.CheckParams([]exchange.Param{{"a", "\xff"}}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("invalid UTF-8: %v", err)
+	}
+	if got := exchange.ParamValue([]exchange.Param{{"a", "1"}, {"a", "2"}}, "a"); got != "1" {
+		t.Errorf("ParamValue = %q, want the first", got)
+	}
+	forms := map[string]bool{}
+	for _, v := range exchange.BodyVariants([]byte(`[{"b":"<1>","a":"2"}]`)) {
+		forms[string(v.Value)] = true
+	}
+	if !forms[`[{"a":"2","b":"<1>"}]`] || !forms[`[{"b": "<1>", "a": "2"}]`] {
+		t.Errorf("variants of a batch body: %v", forms)
+	}
+	if len(exchange.BodyVariants([]byte(`"a string"`))) != 0 {
+		t.Error("variants of a bare JSON string")
+	}
+	if sa := exchange.SecretAttempts([]byte("s")); len(sa) < 2 || sa[0].Mistake != "" || string(sa[0].Value) != "s" {
+		t.Errorf("SecretAttempts: %q", sa)
+	}
+}

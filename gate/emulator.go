@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
+	"github.com/mbxkit/mbx/sim/exsim"
 	"github.com/mbxkit/mbx/sim/store"
 )
 
@@ -22,9 +22,9 @@ import (
 // place / query / cancel an order and the open orders. Every rejection
 // carries its explanation in X-MBX-EXPLAIN and is listed at /mbx/recent.
 type Emulator struct {
-	*localex.Server
-	ex   Exchange
-	text atomic.Int64 // generates a text for orders sent without one
+	*exsim.Base // Handler, Start, Close, Recent
+	ex          Exchange
+	text        atomic.Int64 // generates a text for orders sent without one
 }
 
 var _ exchange.Emulator = (*Emulator)(nil)
@@ -32,28 +32,32 @@ var _ exchange.Emulator = (*Emulator)(nil)
 // NewEmulator builds Gate's local exchange from cfg. Gate keys have no
 // passphrase. Start listens.
 func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (exchange.Emulator, error) {
-	b, err := localex.Open(ctx, cfg, false)
+	b, err := exsim.Open(ctx, "Gate", cfg, exsim.PassphraseOptional)
 	if err != nil {
-		return nil, fmt.Errorf("gate: %w", err)
+		return nil, err
 	}
-	e := &Emulator{ex: x}
-	e.Server = localex.NewServer(b, localex.Dialect{
-		Public:  e.publicRoutes(),
-		Verify:  func(in exchange.Incoming) exchange.Verdict { return e.ex.Verify(in, e.Lookup, e.Now()) },
-		Private: e.private,
-		OK:      func(data any) any { return data },
-		Fail:    func(a *localex.APIError) any { return map[string]string{"label": a.Code, "message": a.Msg} },
+	e := &Emulator{Base: b, ex: x}
+	api := exsim.API{
+		Exchange: x,
+		Write: exsim.JSONEnvelope(func(data any) any { return data },
+			func(r exsim.Reply) any { return map[string]string{"label": r.Code, "message": r.Msg} }),
+		BadParams: func(err error) exsim.Reply {
+			return exsim.Reply{Status: http.StatusBadRequest, Code: "INVALID_REQUEST_BODY", Msg: "Invalid request body: " + err.Error()}
+		},
+	}
+	e.HandleRoutes(api, e.publicRoutes(), func(r *http.Request, account string, p map[string]string, _ []byte) exsim.Reply {
+		return exsim.Result(e.private(r.Context(), account, r, p))
 	})
 	return e, nil
 }
 
-type apiError = localex.APIError
+type apiError = exsim.Reply
 
 func paramErr(format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (e *Emulator) private(ctx context.Context, account string, r *http.Request, body []byte) (any, *apiError) {
+func (e *Emulator) private(ctx context.Context, account string, r *http.Request, p map[string]string) (any, *apiError) {
 	path := strings.TrimPrefix(r.URL.Path, Prefix)
 	q := r.URL.Query()
 	switch {
@@ -68,7 +72,7 @@ func (e *Emulator) private(ctx context.Context, account string, r *http.Request,
 			return nil, &apiError{Status: http.StatusForbidden, Code: LabelForbidden, Msg: "Forbidden",
 				Explanation: "this API key lacks the spot trade permission; enable it on the APIv4 key page"}
 		}
-		return e.placeOrder(ctx, account, body)
+		return e.placeOrder(ctx, account, p)
 	case r.Method == "GET" && path == "/spot/open_orders":
 		return e.openOrders(ctx, account)
 	case r.Method == "GET" && path == "/spot/orders":
@@ -118,11 +122,8 @@ func (e *Emulator) accounts(ctx context.Context, account, currency string) (any,
 	return out, nil
 }
 
-func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) (any, *apiError) {
-	str, err := localex.Fields(body)
-	if err != nil {
-		return nil, &apiError{Status: http.StatusBadRequest, Code: "INVALID_REQUEST_BODY", Msg: "Invalid request body: " + err.Error()}
-	}
+func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]string) (any, *apiError) {
+	str := func(name string) string { return p[name] }
 	m, ok := marketByPair(str("currency_pair"))
 	if !ok {
 		return nil, &apiError{Status: http.StatusBadRequest, Code: LabelInvalidPair, Msg: "Invalid currency pair " + str("currency_pair"),
@@ -215,16 +216,16 @@ func (e *Emulator) openOrders(ctx context.Context, account string) (any, *apiErr
 	return out, nil
 }
 
-// storeAnswers are Gate's answers to the ledger's errors.
-var storeAnswers = localex.StoreAnswers{
-	Balance:      apiError{Status: http.StatusBadRequest, Code: LabelBalanceNotEnough, Msg: "Not enough balance"},
-	UnknownOrder: apiError{Status: http.StatusNotFound, Code: LabelOrderNotFound, Msg: "Order not found"},
-	Duplicate:    apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "text is used by an open order"},
-	BadInput:     apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "invalid argument: "},
-	Internal:     apiError{Status: http.StatusInternalServerError, Code: "SERVER_ERROR", Msg: "Internal server error"},
+// storeErr is Gate's answer to an error of the ledger.
+func storeErr(err error) *apiError {
+	return exsim.StoreError(err, exsim.StoreAnswers{
+		Balance:      apiError{Status: http.StatusBadRequest, Code: LabelBalanceNotEnough, Msg: "Not enough balance"},
+		UnknownOrder: apiError{Status: http.StatusNotFound, Code: LabelOrderNotFound, Msg: "Order not found"},
+		Duplicate:    apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "text is used by an open order"},
+		BadInput:     apiError{Status: http.StatusBadRequest, Code: LabelInvalidParam, Msg: "invalid argument: "},
+		Internal:     apiError{Status: http.StatusInternalServerError, Code: "SERVER_ERROR", Msg: "Internal server error"},
+	})
 }
-
-func storeErr(err error) *apiError { return localex.StoreError(err, storeAnswers) }
 
 func orderJSON(o store.Order) map[string]any {
 	status, finish := "closed", "filled"

@@ -11,8 +11,8 @@ import (
 
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
 	"github.com/mbxkit/mbx/secret"
+	"github.com/mbxkit/mbx/sim/exsim"
 )
 
 func startLocal(t *testing.T, path string) (string, exchange.Emulator) {
@@ -39,7 +39,7 @@ func call(t *testing.T, base string, c exchange.Credentials, method, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body, err := localex.Send(context.Background(), nil, base, s)
+	resp, body, err := s.Do(context.Background(), nil, base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestEmulatorOrderLifecycle(t *testing.T) {
 		t.Errorf("cancel: %s", body)
 	}
 	resp, body = call(t, base, testCreds, "DELETE", "/api/v4/spot/orders/"+id, p("currency_pair", "BTC_USDT"))
-	if decode(body)["label"] != LabelOrderNotFound || resp.Header.Get(localex.HeaderExplain) == "" {
+	if decode(body)["label"] != LabelOrderNotFound || resp.Header.Get(exsim.ExplainHeader) == "" {
 		t.Errorf("second cancel: %d %s", resp.StatusCode, body)
 	}
 	_, body = call(t, base, testCreds, "POST", "/api/v4/spot/orders", p("currency_pair", "BTC_USDT"),
@@ -93,14 +93,14 @@ func TestEmulatorOrderLifecycle(t *testing.T) {
 	// A wrong secret: INVALID_SIGNATURE, explained in the header and at /mbx/recent.
 	bad := exchange.Credentials{APIKey: testCreds.APIKey, Secret: secret.FromString("wrong")}
 	resp, body = call(t, base, bad, "GET", "/api/v4/spot/accounts")
-	if resp.StatusCode != http.StatusUnauthorized || decode(body)["label"] != LabelInvalidSignature || resp.Header.Get(localex.HeaderExplain) == "" {
+	if resp.StatusCode != http.StatusUnauthorized || decode(body)["label"] != LabelInvalidSignature || resp.Header.Get(exsim.ExplainHeader) == "" {
 		t.Errorf("wrong secret: %d %s", resp.StatusCode, body)
 	}
 	r, err := http.Get(base + "/mbx/recent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recent []localex.Entry
+	var recent []exsim.Entry
 	_ = json.NewDecoder(r.Body).Decode(&recent)
 	r.Body.Close()
 	if len(recent) == 0 || recent[0].Code != LabelInvalidSignature || recent[0].Explanation == "" {

@@ -37,7 +37,6 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
 	"github.com/mbxkit/mbx/pct"
 	"github.com/mbxkit/mbx/secret"
 )
@@ -103,10 +102,12 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 	var rawQuery string
 	switch method {
 	case "GET", "DELETE":
-		s.Query = localex.Query(req.Params)
+		s.Query = exchange.QueryString(req.Params)
 		rawQuery = rawQueryOf(req.Params)
 	default:
-		s.Body = localex.JSONBody(req.Params)
+		if len(req.Params) > 0 { // no parameters: no body, and the empty string signed
+			s.Body = exchange.JSONBody(req.Params)
+		}
 	}
 	ts := strconv.FormatInt(req.Time.Unix(), 10)
 	s.Payload = signatureString(nil, method, req.Path, rawQuery, s.Body, ts)
@@ -191,7 +192,7 @@ func checkRequest(method string, req exchange.Request) error {
 	case req.Time.IsZero():
 		return badRequest("the timestamp is not set; take it from the exchange's clock")
 	}
-	if err := localex.CheckParams(req.Params); err != nil {
+	if err := exchange.CheckParams(req.Params); err != nil {
 		return badRequest("%v", err)
 	}
 	if method == "POST" && req.Path == Prefix+"/spot/orders" {
@@ -203,7 +204,7 @@ func checkRequest(method string, req exchange.Request) error {
 // checkOrder applies the rules Gate's POST /spot/orders rejects with
 // INVALID_PARAM_VALUE or MISSING_REQUIRED_PARAM.
 func checkOrder(ps []exchange.Param) error {
-	get := func(name string) string { return localex.Param(ps, name) }
+	get := func(name string) string { return exchange.ParamValue(ps, name) }
 	if p := get("currency_pair"); p == "" || !strings.Contains(p, "_") {
 		return badRequest("currency_pair %q: Gate pairs are BASE_QUOTE, e.g. currency_pair=BTC_USDT", p)
 	}

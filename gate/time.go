@@ -2,12 +2,12 @@ package gate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/mbxkit/mbx/clock"
-	"github.com/mbxkit/mbx/internal/localex"
 )
 
 // TimePath is Gate's server-time endpoint: {"server_time": <milliseconds>}.
@@ -16,7 +16,7 @@ const TimePath = Prefix + "/spot/time"
 // TimeSource reads Gate's server time from baseURL (e.g.
 // "https://api.gateio.ws") for the shared clock.
 func (Exchange) TimeSource(baseURL string, hc *http.Client) clock.Source {
-	return localex.TimeSource{Client: hc, URL: localex.JoinURL(baseURL, TimePath), Parse: parseTime}
+	return &clock.HTTPSource{Client: hc, BaseURL: baseURL, Path: TimePath, Parse: parseTime}
 }
 
 func parseTime(body []byte) (time.Time, error) {
@@ -24,10 +24,10 @@ func parseTime(body []byte) (time.Time, error) {
 		ServerTime *int64 `json:"server_time"`
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
-		return time.Time{}, fmt.Errorf("body %s is not {\"server_time\": <ms>}: %w", localex.Snippet(body), err)
+		return time.Time{}, fmt.Errorf("not {\"server_time\": <ms>}: %w", err)
 	}
 	if v.ServerTime == nil {
-		return time.Time{}, fmt.Errorf(`"server_time" is missing from %s`, localex.Snippet(body))
+		return time.Time{}, errors.New(`"server_time" is missing`)
 	}
-	return localex.Millis(*v.ServerTime)
+	return clock.UnixMillis(*v.ServerTime)
 }

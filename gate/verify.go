@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -37,7 +36,7 @@ func reject(apiKey, label, explanation string, mistakes ...string) exchange.Verd
 // client step that reproduces the signature sent, when one does.
 func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Time) exchange.Verdict {
 	key, sig, ts := r.Header.Get(HeaderKey), r.Header.Get(HeaderSign), r.Header.Get(HeaderTimestamp)
-	missing := localex.Missing(r.Header, HeaderKey, HeaderSign, HeaderTimestamp)
+	missing := exchange.MissingHeaders(r.Header, HeaderKey, HeaderSign, HeaderTimestamp)
 	if len(missing) > 0 {
 		return reject(key, LabelMissingHeader, "the request lacks "+strings.Join(missing, ", ")+"; every private Gate endpoint needs KEY, SIGN and Timestamp")
 	}
@@ -63,7 +62,7 @@ func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Tim
 		signMistakes(c.Secret, sig, ts, query, r)...)
 }
 
-func clip(s string) string { return localex.Clip(s, 400) }
+func clip(s string) string { return exchange.Clip(s, 400) }
 
 func timestampProblem(sec float64, now time.Time) string {
 	nowSec := float64(now.UnixMilli()) / 1000
@@ -95,8 +94,8 @@ type candidate struct {
 func signMistakes(key secret.Value, sig, ts, query string, r exchange.Incoming) []string {
 	cands := candidates(ts, query, r)
 	var out []string
-	for _, sv := range localex.SecretVariants(key.Expose()) {
-		m := newMAC(secret.New(sv.Secret))
+	for _, sv := range exchange.SecretAttempts(key.Expose()) {
+		m := newMAC(secret.New(sv.Value))
 		// Keying the body hash with the secret needs the secret, so this
 		// candidate is built per secret variant.
 		keyed := candidate{"the body was hashed with HMAC-SHA512(secret, body): Gate wants the plain SHA-512 of the body",
@@ -107,8 +106,8 @@ func signMistakes(key secret.Value, sig, ts, query string, r exchange.Incoming) 
 			if c.what != "" {
 				what = append(what, c.what)
 			}
-			if sv.Name != "" {
-				what = append(what, sv.Name)
+			if sv.Mistake != "" {
+				what = append(what, sv.Mistake)
 			}
 			switch sig {
 			case hex.EncodeToString(sum):
@@ -152,16 +151,16 @@ func candidates(ts, query string, r exchange.Incoming) []candidate {
 	}
 	if query != "" {
 		add("the query was left out of the signature string: put it on the third line", r.Method, r.Path, "", r.Body)
-		for _, v := range localex.QueryVariants(query) {
-			if v.Query != r.RawQuery {
-				add(v.What, r.Method, r.Path, v.Query, r.Body)
+		for _, v := range exchange.QueryVariants(query) {
+			if string(v.Value) != r.RawQuery {
+				add(v.Mistake, r.Method, r.Path, string(v.Value), r.Body)
 			}
 		}
 	}
 	if len(r.Body) > 0 {
 		add("the hash of an empty body was signed but a body was sent: hash the body exactly as sent", r.Method, r.Path, query, nil)
-		for _, v := range localex.BodyVariants(r.Body) {
-			add(v.What, r.Method, r.Path, query, v.Body)
+		for _, v := range exchange.BodyVariants(r.Body) {
+			add(v.Mistake, r.Method, r.Path, query, v.Value)
 		}
 	} else if r.Method != "GET" && r.Method != "DELETE" {
 		add("the body was hashed as {} but sent empty: hash exactly the bytes sent", r.Method, r.Path, query, []byte("{}"))

@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
+	"github.com/mbxkit/mbx/sim/exsim"
 	"github.com/mbxkit/mbx/sim/store"
 )
 
@@ -22,8 +22,8 @@ import (
 // order and the list of active orders. Every rejection carries its
 // explanation in X-MBX-EXPLAIN and is listed at /mbx/recent.
 type Emulator struct {
-	*localex.Server
-	ex Exchange
+	*exsim.Base // Handler, Start, Close, Recent
+	ex          Exchange
 }
 
 var _ exchange.Emulator = (*Emulator)(nil)
@@ -31,29 +31,33 @@ var _ exchange.Emulator = (*Emulator)(nil)
 // NewEmulator builds KuCoin's local exchange from cfg; every key needs a
 // passphrase. Start listens.
 func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (exchange.Emulator, error) {
-	b, err := localex.Open(ctx, cfg, true)
+	b, err := exsim.Open(ctx, "KuCoin", cfg, exsim.PassphraseRequired)
 	if err != nil {
-		return nil, fmt.Errorf("kucoin: %w", err)
+		return nil, err
 	}
-	e := &Emulator{ex: x}
-	e.Server = localex.NewServer(b, localex.Dialect{
-		Public:  e.publicRoutes(),
-		Verify:  func(in exchange.Incoming) exchange.Verdict { return e.ex.Verify(in, e.Lookup, e.Now()) },
-		Private: e.private,
-		OK:      func(data any) any { return map[string]any{"code": CodeOK, "data": data} },
-		Fail:    func(a *localex.APIError) any { return map[string]string{"code": a.Code, "msg": a.Msg} },
+	e := &Emulator{Base: b, ex: x}
+	api := exsim.API{
+		Exchange: x,
+		Write: exsim.JSONEnvelope(func(data any) any { return map[string]any{"code": CodeOK, "data": data} },
+			func(r exsim.Reply) any { return map[string]string{"code": r.Code, "msg": r.Msg} }),
+		BadParams: func(err error) exsim.Reply {
+			return exsim.Reply{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: err.Error()}
+		},
+	}
+	e.HandleRoutes(api, e.publicRoutes(), func(r *http.Request, account string, p map[string]string, _ []byte) exsim.Reply {
+		return exsim.Result(e.private(r.Context(), account, r, p))
 	})
 	return e, nil
 }
 
 // apiError is a KuCoin error answer.
-type apiError = localex.APIError
+type apiError = exsim.Reply
 
 func paramErr(format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (e *Emulator) private(ctx context.Context, account string, r *http.Request, body []byte) (any, *apiError) {
+func (e *Emulator) private(ctx context.Context, account string, r *http.Request, p map[string]string) (any, *apiError) {
 	path := r.URL.Path
 	switch {
 	case r.Method == "GET" && path == "/api/v1/accounts":
@@ -71,7 +75,7 @@ func (e *Emulator) private(ctx context.Context, account string, r *http.Request,
 			return nil, &apiError{Status: http.StatusForbidden, Code: "400007", Msg: "Access denied, requires more permission.",
 				Explanation: "this API key lacks the Trade permission; enable it on the API page"}
 		}
-		return e.placeOrder(ctx, account, body)
+		return e.placeOrder(ctx, account, p)
 	case r.Method == "GET" && path == "/api/v1/orders":
 		return e.listOrders(ctx, account, r)
 	case strings.HasPrefix(path, "/api/v1/orders/") && (r.Method == "GET" || r.Method == "DELETE"):
@@ -113,11 +117,8 @@ func (e *Emulator) accounts(ctx context.Context, account, currency, typ string) 
 	return out, nil
 }
 
-func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) (any, *apiError) {
-	str, err := localex.Fields(body)
-	if err != nil {
-		return nil, paramErr("the body is not a JSON object: %v", err)
-	}
+func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]string) (any, *apiError) {
+	str := func(name string) string { return p[name] }
 	m, ok := marketBySymbol(str("symbol"))
 	if !ok {
 		return nil, &apiError{Status: http.StatusBadRequest, Code: "900001", Msg: "symbol not exists!",
@@ -135,6 +136,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, body []byte) 
 	if o.ClientOrderID == "" {
 		return nil, paramErr("clientOid is required")
 	}
+	var err error
 	switch typ {
 	case "limit":
 		o.Type = store.TypeLimit
@@ -215,16 +217,16 @@ func (e *Emulator) listOrders(ctx context.Context, account string, r *http.Reque
 	return map[string]any{"currentPage": 1, "pageSize": len(items), "totalNum": len(items), "totalPage": 1, "items": items}, nil
 }
 
-// storeAnswers are KuCoin's answers to the ledger's errors.
-var storeAnswers = localex.StoreAnswers{
-	Balance:      apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!"},
-	UnknownOrder: apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist."},
-	Duplicate:    apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: "clientOid is duplicated"},
-	BadInput:     apiError{Status: http.StatusBadRequest, Code: CodeParameterError},
-	Internal:     apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error"},
+// storeErr is KuCoin's answer to an error of the ledger.
+func storeErr(err error) *apiError {
+	return exsim.StoreError(err, exsim.StoreAnswers{
+		Balance:      apiError{Status: http.StatusBadRequest, Code: CodeBalance, Msg: "Balance insufficient!"},
+		UnknownOrder: apiError{Status: http.StatusNotFound, Code: CodeNotFound, Msg: "order not exist."},
+		Duplicate:    apiError{Status: http.StatusBadRequest, Code: CodeParameterError, Msg: "clientOid is duplicated"},
+		BadInput:     apiError{Status: http.StatusBadRequest, Code: CodeParameterError},
+		Internal:     apiError{Status: http.StatusInternalServerError, Code: "500000", Msg: "Internal Server Error"},
+	})
 }
-
-func storeErr(err error) *apiError { return localex.StoreError(err, storeAnswers) }
 
 // orderID writes a ledger id as KuCoin writes order ids: 24 hex digits.
 func orderID(id int64) string { return fmt.Sprintf("%024x", id) }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
 	"github.com/mbxkit/mbx/secret"
+	"github.com/mbxkit/mbx/sim/exsim"
 )
 
 // startLocal starts KuCoin's local exchange on 127.0.0.1 with testCreds'
@@ -48,7 +48,7 @@ func call(t *testing.T, base string, c exchange.Credentials, method, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body, err := localex.Send(context.Background(), nil, base, s)
+	resp, body, err := s.Do(context.Background(), nil, base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestEmulatorOrderLifecycle(t *testing.T) {
 	}
 	// Canceling again: the order is no longer active.
 	resp, env := call(t, base, testCreds, "DELETE", "/api/v1/orders/"+placed.OrderID)
-	if env.Code != CodeParameterError || resp.Header.Get(localex.HeaderExplain) == "" {
+	if env.Code != CodeParameterError || resp.Header.Get(exsim.ExplainHeader) == "" {
 		t.Errorf("second cancel: %d %+v", resp.StatusCode, env)
 	}
 	// Too big an order: KuCoin's balance error.
@@ -101,14 +101,14 @@ func TestEmulatorOrderLifecycle(t *testing.T) {
 	bad := testCreds
 	bad.Passphrase = secret.FromString("wrong")
 	resp, env = call(t, base, bad, "GET", "/api/v1/accounts")
-	if resp.StatusCode != http.StatusUnauthorized || env.Code != CodeInvalidPassphrase || resp.Header.Get(localex.HeaderExplain) == "" {
-		t.Errorf("wrong passphrase: %d %+v %q", resp.StatusCode, env, resp.Header.Get(localex.HeaderExplain))
+	if resp.StatusCode != http.StatusUnauthorized || env.Code != CodeInvalidPassphrase || resp.Header.Get(exsim.ExplainHeader) == "" {
+		t.Errorf("wrong passphrase: %d %+v %q", resp.StatusCode, env, resp.Header.Get(exsim.ExplainHeader))
 	}
 	r, err := http.Get(base + "/mbx/recent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recent []localex.Entry
+	var recent []exsim.Entry
 	_ = json.NewDecoder(r.Body).Decode(&recent)
 	r.Body.Close()
 	if len(recent) == 0 || recent[0].Code != CodeInvalidPassphrase || recent[0].Explanation == "" {

@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
 	"github.com/mbxkit/mbx/sign"
 )
 
@@ -101,9 +100,11 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 	s := exchange.Signed{Method: method, Path: req.Path}
 	switch method {
 	case "GET", "DELETE":
-		s.Query = localex.Query(req.Params)
+		s.Query = exchange.QueryString(req.Params)
 	default:
-		s.Body = localex.JSONBody(req.Params)
+		if len(req.Params) > 0 { // no parameters: no body, and the empty string signed
+			s.Body = exchange.JSONBody(req.Params)
+		}
 	}
 	ts := strconv.FormatInt(req.Time.UnixMilli(), 10)
 	h, err := sign.NewHMAC(c.Secret)
@@ -164,7 +165,7 @@ func checkRequest(method string, req exchange.Request) error {
 	case req.Time.IsZero():
 		return badRequest("the timestamp is not set; take it from the exchange's clock")
 	}
-	if err := localex.CheckParams(req.Params); err != nil {
+	if err := exchange.CheckParams(req.Params); err != nil {
 		return badRequest("%v", err)
 	}
 	if method == "POST" && req.Path == "/api/v1/orders" {
@@ -176,7 +177,7 @@ func checkRequest(method string, req exchange.Request) error {
 // checkOrder applies the rules KuCoin's POST /api/v1/orders rejects with
 // 400100 before any signature matters.
 func checkOrder(ps []exchange.Param) error {
-	get := func(name string) string { return localex.Param(ps, name) }
+	get := func(name string) string { return exchange.ParamValue(ps, name) }
 	if get("clientOid") == "" {
 		return badRequest("clientOid is required: add clientOid=<a unique id>")
 	}

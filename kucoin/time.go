@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/clock"
-	"github.com/mbxkit/mbx/internal/localex"
 )
 
 // TimePath is KuCoin's server-time endpoint:
@@ -18,7 +17,7 @@ const TimePath = "/api/v1/timestamp"
 // TimeSource reads KuCoin's server time from baseURL (e.g.
 // "https://api.kucoin.com") for the shared clock.
 func (Exchange) TimeSource(baseURL string, hc *http.Client) clock.Source {
-	return localex.TimeSource{Client: hc, URL: localex.JoinURL(baseURL, TimePath), Parse: parseTime}
+	return &clock.HTTPSource{Client: hc, BaseURL: baseURL, Path: TimePath, Parse: parseTime}
 }
 
 func parseTime(body []byte) (time.Time, error) {
@@ -27,14 +26,14 @@ func parseTime(body []byte) (time.Time, error) {
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return time.Time{}, fmt.Errorf("body %s is not KuCoin's JSON envelope: %w", localex.Snippet(body), err)
+		return time.Time{}, fmt.Errorf("not KuCoin's JSON envelope: %w", err)
 	}
 	if env.Code != CodeOK {
-		return time.Time{}, fmt.Errorf("code %q, want %s; body %s", env.Code, CodeOK, localex.Snippet(body))
+		return time.Time{}, fmt.Errorf("code %q, want %s", env.Code, CodeOK)
 	}
 	var ms int64
 	if err := json.Unmarshal(bytes.TrimSpace(env.Data), &ms); err != nil {
-		return time.Time{}, fmt.Errorf(`"data" %s is not an integer number of milliseconds`, localex.Snippet(env.Data))
+		return time.Time{}, fmt.Errorf(`"data" is not an integer number of milliseconds: %w`, err)
 	}
-	return localex.Millis(ms)
+	return clock.UnixMillis(ms)
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/localex"
 )
 
 // Messages KuCoin answers with each code (spot error-code page).
@@ -40,7 +39,7 @@ func (Exchange) Verify(r exchange.Incoming, lookup exchange.Lookup, now time.Tim
 	sig := r.Header.Get(HeaderSign)
 	ts := r.Header.Get(HeaderTimestamp)
 	pass := r.Header.Get(HeaderPassphrase)
-	missing := localex.Missing(r.Header, HeaderKey, HeaderSign, HeaderTimestamp, HeaderPassphrase)
+	missing := exchange.MissingHeaders(r.Header, HeaderKey, HeaderSign, HeaderTimestamp, HeaderPassphrase)
 	if len(missing) > 0 {
 		return reject(key, CodeMissingHeader, "the request lacks "+strings.Join(missing, ", ")+"; every private KuCoin endpoint needs all four authentication headers")
 	}
@@ -98,7 +97,7 @@ func macOf(secret, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
-func clip(s string) string { return localex.Clip(s, 300) }
+func clip(s string) string { return exchange.Clip(s, 300) }
 
 // timestampProblem explains a timestamp outside KuCoin's 5 s window, with
 // the unit when it is plainly seconds or microseconds.
@@ -127,15 +126,15 @@ func passphraseMistakes(secret, passphrase []byte, version, sent string) []strin
 	if version == "1" && sent == passphraseHeader(secret, passphrase, "2") {
 		out = append(out, "the passphrase was signed, but KC-API-KEY-VERSION 1 sends it in clear")
 	}
-	for _, sv := range localex.SecretVariants(secret)[1:] {
-		if sent == passphraseHeader(sv.Secret, passphrase, version) {
-			out = append(out, "the passphrase was signed with a wrong secret: "+sv.Name)
+	for _, sv := range exchange.SecretVariants(secret) {
+		if sent == passphraseHeader(sv.Value, passphrase, version) {
+			out = append(out, "the passphrase was signed with a wrong secret: "+sv.Mistake)
 		}
 	}
 	if version != "1" {
-		for _, pv := range localex.SecretVariants(passphrase)[1:] {
-			if sent == passphraseHeader(secret, pv.Secret, version) {
-				out = append(out, strings.Replace(pv.Name, "secret", "passphrase", -1))
+		for _, pv := range exchange.SecretVariants(passphrase) {
+			if sent == passphraseHeader(secret, pv.Value, version) {
+				out = append(out, strings.Replace(pv.Mistake, "secret", "passphrase", -1))
 			}
 		}
 	}
@@ -155,15 +154,15 @@ func signMistakes(secret []byte, sig, ts string, r exchange.Incoming) []string {
 	cands := prehashCandidates(ts, r)
 	var out []string
 	hexSig, hexErr := hex.DecodeString(sig)
-	for _, sv := range localex.SecretVariants(secret) {
+	for _, sv := range exchange.SecretAttempts(secret) {
 		for _, c := range cands {
-			mac := macOf(sv.Secret, c.payload)
+			mac := macOf(sv.Value, c.payload)
 			var what []string
 			if c.what != "" {
 				what = append(what, c.what)
 			}
-			if sv.Name != "" {
-				what = append(what, sv.Name)
+			if sv.Mistake != "" {
+				what = append(what, sv.Mistake)
 			}
 			switch {
 			case sig == base64.StdEncoding.EncodeToString(mac):
@@ -202,14 +201,14 @@ func prehashCandidates(ts string, r exchange.Incoming) []candidate {
 	}
 	if r.RawQuery != "" {
 		add("the query was left out of the prehash: for GET and DELETE sign the path with ?query as sent", r.Method, "", r.Body)
-		for _, v := range localex.QueryVariants(r.RawQuery) {
-			add(v.What, r.Method, v.Query, r.Body)
+		for _, v := range exchange.QueryVariants(r.RawQuery) {
+			add(v.Mistake, r.Method, string(v.Value), r.Body)
 		}
 	}
 	if len(r.Body) > 0 {
 		add("the body was left out of the prehash: sign the JSON body exactly as sent", r.Method, r.RawQuery, nil)
-		for _, v := range localex.BodyVariants(r.Body) {
-			add(v.What, r.Method, r.RawQuery, v.Body)
+		for _, v := range exchange.BodyVariants(r.Body) {
+			add(v.Mistake, r.Method, r.RawQuery, v.Value)
 		}
 	} else if r.Method != "GET" && r.Method != "DELETE" {
 		add("an empty body was signed as {}: sign the body exactly as sent (nothing when there is none)", r.Method, r.RawQuery, []byte("{}"))

@@ -53,12 +53,7 @@ func (Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (e
 // NewEmulator builds OKX's local exchange from cfg. Every key needs a
 // passphrase, as every OKX API key has one.
 func NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (*Emulator, error) {
-	for _, k := range cfg.Keys {
-		if k.Passphrase.IsZero() {
-			return nil, fmt.Errorf("okx local exchange: key %s has no passphrase; every OKX API key has one: set the key's passphrase", exsim.MaskKey(k.APIKey))
-		}
-	}
-	b, err := exsim.Open(ctx, Name, cfg)
+	b, err := exsim.Open(ctx, "OKX", cfg, exsim.PassphraseRequired)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ const TimePath = "/api/v5/public/time"
 // TimeSource reads GET {baseURL}/api/v5/public/time, using data[0].ts
 // (milliseconds). hc nil means a client with clock.DefaultHTTPTimeout.
 func (Exchange) TimeSource(baseURL string, hc *http.Client) clock.Source {
-	return clock.JSONSource(baseURL, TimePath, hc, parseTime)
+	return &clock.HTTPSource{Client: hc, BaseURL: baseURL, Path: TimePath, Parse: parseTime}
 }
 
 func parseTime(body []byte) (time.Time, error) {
@@ -37,8 +37,12 @@ func parseTime(body []byte) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("okx: server time: data is empty")
 	}
 	ms, err := strconv.ParseInt(env.Data[0].TS, 10, 64)
-	if err != nil || ms < 1e12 || ms > 1e14 {
+	if err != nil {
 		return time.Time{}, fmt.Errorf("okx: server time: data[0].ts %q is not Unix milliseconds", env.Data[0].TS)
 	}
-	return time.UnixMilli(ms).UTC(), nil
+	t, err := clock.UnixMillis(ms)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("okx: server time: data[0].ts: %w", err)
+	}
+	return t, nil
 }

@@ -158,9 +158,4 @@ func mistakes(r exchange.Incoming, method, ts string, secret []byte, sig string,
 	return found
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
+func clip(s string) string { return exchange.Clip(s, 64) }

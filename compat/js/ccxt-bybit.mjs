@@ -1,6 +1,6 @@
 // Runs ccxt's bybit class, unmodified except its URLs, against mbx's Bybit
 // local exchange (see ccxt-steps.mjs for the steps and the environment).
-// Run by compat/ccxt_bybit_okx_test.go; by hand: cd compat/js && npm ci && node ccxt-bybit.mjs
+// Run by compat/ccxt_venues_test.go; by hand: cd compat/js && npm ci && node ccxt-bybit.mjs
 
 import { config, run } from './ccxt-steps.mjs';
 

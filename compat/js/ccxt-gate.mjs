@@ -1,6 +1,6 @@
 // Runs ccxt's gate class, unmodified except its URLs, against mbx's local
 // Gate.io exchange (see ccxt-steps.mjs for the steps and the environment).
-// Run by compat/ccxt_kucoin_gate_test.go; by hand: cd compat/js && npm ci && node ccxt-gate.mjs
+// Run by compat/ccxt_venues_test.go; by hand: cd compat/js && npm ci && node ccxt-gate.mjs
 
 import { config, pointAt, run } from './ccxt-steps.mjs';
 

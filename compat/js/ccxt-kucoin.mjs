@@ -1,6 +1,6 @@
 // Runs ccxt's kucoin class, unmodified except its URLs, against mbx's local
 // KuCoin exchange (see ccxt-steps.mjs for the steps and the environment;
-// KuCoin also needs MBX_API_PASSPHRASE). Run by compat/ccxt_kucoin_gate_test.go;
+// KuCoin also needs MBX_API_PASSPHRASE). Run by compat/ccxt_venues_test.go;
 // by hand: cd compat/js && npm ci && node ccxt-kucoin.mjs
 
 import { config, pointAt, run } from './ccxt-steps.mjs';

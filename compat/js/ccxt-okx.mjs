@@ -1,6 +1,6 @@
 // Runs ccxt's okx class, unmodified except its URLs, against mbx's OKX local
 // exchange (see ccxt-steps.mjs for the steps and the environment; OKX also
-// needs MBX_API_PASSPHRASE). Run by compat/ccxt_bybit_okx_test.go; by hand:
+// needs MBX_API_PASSPHRASE). Run by compat/ccxt_venues_test.go; by hand:
 // cd compat/js && npm ci && node ccxt-okx.mjs
 
 import { config, run } from './ccxt-steps.mjs';

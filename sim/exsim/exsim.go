@@ -1,8 +1,10 @@
-// Package exsim holds what every non-Binance local exchange (Bybit, OKX, ...)
-// needs besides its own rules: the SQLite ledger opened from an
-// exchange.EmulatorConfig, the known keys, a bounded list of recent requests
-// served as JSON under /mbx/recent, request-body limits and a listener. The
-// exchange's envelope, codes and endpoints stay in its own package.
+// Package exsim is the one frame of every non-Binance local exchange (Bybit,
+// OKX, KuCoin, Gate.io): the SQLite ledger opened from an
+// exchange.EmulatorConfig, the known keys and their permissions, a bounded
+// list of recent requests served as JSON under /mbx/recent, the request
+// pipeline (body limit, verification, parameters, X-MBX-EXPLAIN, recording),
+// the mapping of ledger errors to answers, and a listener. The exchange's
+// envelope, codes and endpoints stay in its own package.
 package exsim
 
 import (
@@ -55,9 +57,25 @@ type Base struct {
 	srv *http.Server
 }
 
-// Open validates cfg, opens the ledger (a temporary file when DataPath is
-// empty) and creates an account, named after its API key, for every key.
-func Open(ctx context.Context, exchangeName string, cfg exchange.EmulatorConfig) (*Base, error) {
+// Passphrases is what an exchange's keys must say about a passphrase.
+type Passphrases int
+
+const (
+	// PassphraseOptional accepts keys with or without one (it is unused).
+	PassphraseOptional Passphrases = iota
+	// PassphraseRequired refuses a key without one: the exchange signs
+	// with it (OKX, KuCoin).
+	PassphraseRequired
+	// PassphraseForbidden refuses a key with one: the exchange's keys have
+	// none, so a configured one is a mix-up of keys (Bybit).
+	PassphraseForbidden
+)
+
+// Open validates cfg (every key's passphrase as pass says), opens the ledger
+// (a temporary file when DataPath is empty) and creates an account, named
+// after its API key, for every key. exchangeName is the exchange as people
+// write it ("OKX"), for error messages.
+func Open(ctx context.Context, exchangeName string, cfg exchange.EmulatorConfig, pass Passphrases) (*Base, error) {
 	if len(cfg.Keys) == 0 {
 		return nil, fmt.Errorf("%s local exchange: no API keys configured; add at least one key", exchangeName)
 	}
@@ -72,6 +90,10 @@ func Open(ctx context.Context, exchangeName string, cfg exchange.EmulatorConfig)
 			return nil, fmt.Errorf("%s local exchange: key #%d: apiKey must be non-empty without spaces", exchangeName, i+1)
 		case k.Secret.IsZero():
 			return nil, fmt.Errorf("%s local exchange: key %s: secret is empty; set the key's secret", exchangeName, MaskKey(k.APIKey))
+		case pass == PassphraseRequired && k.Passphrase.IsZero():
+			return nil, fmt.Errorf("%s local exchange: key %s has no passphrase; every %s API key has one: set the key's passphrase", exchangeName, MaskKey(k.APIKey), exchangeName)
+		case pass == PassphraseForbidden && !k.Passphrase.IsZero():
+			return nil, fmt.Errorf("%s local exchange: key %s has a passphrase, but %s keys have none; remove it", exchangeName, MaskKey(k.APIKey), exchangeName)
 		}
 		if _, dup := b.keys[k.APIKey]; dup {
 			return nil, fmt.Errorf("%s local exchange: key %s is configured twice", exchangeName, MaskKey(k.APIKey))
@@ -80,7 +102,7 @@ func Open(ctx context.Context, exchangeName string, cfg exchange.EmulatorConfig)
 	}
 	path := cfg.DataPath
 	if path == "" {
-		dir, err := os.MkdirTemp("", "mbx-"+exchangeName+"-")
+		dir, err := os.MkdirTemp("", "mbx-"+strings.ToLower(exchangeName)+"-")
 		if err != nil {
 			return nil, fmt.Errorf("%s local exchange: temporary ledger: %w", exchangeName, err)
 		}
@@ -123,6 +145,22 @@ func (b *Base) Lookup(apiKey string) (exchange.Credentials, bool) {
 		return exchange.Credentials{}, false
 	}
 	return exchange.Credentials{APIKey: k.APIKey, Secret: k.Secret, Passphrase: k.Passphrase}, true
+}
+
+// Can reports whether account's key has permission perm, compared without
+// case (every permission when the key lists none, as a key made for a test
+// usually does).
+func (b *Base) Can(account, perm string) bool {
+	k := b.keys[account]
+	if len(k.Permissions) == 0 {
+		return true
+	}
+	for _, p := range k.Permissions {
+		if strings.EqualFold(p, perm) {
+			return true
+		}
+	}
+	return false
 }
 
 // Recent returns the requests the exchange answered, newest first.
@@ -185,7 +223,7 @@ func ReadBody(r *http.Request) ([]byte, error) {
 // Incoming is r with body as the exchange verifies it: the raw query and body,
 // never re-encoded.
 func Incoming(r *http.Request, body []byte) exchange.Incoming {
-	return exchange.Incoming{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body}
+	return exchange.Incoming{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header, Body: body}
 }
 
 // QueryParams decodes a raw query in order. Both %20 and '+' read as a space,
@@ -329,6 +367,8 @@ func clip(s string) string {
 func (b *Base) Authenticate(w http.ResponseWriter, r *http.Request, ex exchange.Exchange, reject func(exchange.Verdict)) (apiKey string, body []byte, ok bool) {
 	body, err := ReadBody(r)
 	if err != nil {
+		// No envelope: a real exchange's front proxy, not its API, refuses
+		// such a body.
 		b.Record(r, nil, "", http.StatusRequestEntityTooLarge, "", "", err.Error(), nil)
 		Explain(w.Header(), err.Error())
 		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
@@ -337,7 +377,7 @@ func (b *Base) Authenticate(w http.ResponseWriter, r *http.Request, ex exchange.
 	v := ex.Verify(Incoming(r, body), b.Lookup, b.Now())
 	if !v.OK {
 		b.Record(r, body, v.APIKey, v.Status, v.Code, v.Message, v.Explanation, v.Mistakes)
-		Explain(w.Header(), v.Explanation)
+		Explain(w.Header(), v.Explanation, v.Mistakes...)
 		reject(v)
 		return v.APIKey, body, false
 	}
@@ -358,15 +398,23 @@ func (b *Base) Record(r *http.Request, body []byte, apiKey string, status int, c
 		APIKey: apiKey, Status: status, Code: code, Message: msg, Explanation: explanation, Mistakes: mistakes})
 }
 
-// Explain sets ExplainHeader to explanation, kept to one printable line of
-// at most 1 KiB.
-func Explain(h http.Header, explanation string) {
-	s := strings.Map(func(r rune) rune {
+// Explain sets ExplainHeader to explanation followed by the first mistake
+// found (unless the explanation already names it), kept to one printable
+// line of at most 1 KiB: a header cannot carry line breaks, and a client
+// logs it whole. Nothing is set when there is nothing to say.
+func Explain(h http.Header, explanation string, mistakes ...string) {
+	if len(mistakes) > 0 && !strings.Contains(explanation, mistakes[0]) {
+		explanation += " Found: " + mistakes[0]
+	}
+	s := strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
 		}
 		return r
-	}, explanation)
+	}, explanation))
+	if s == "" {
+		return
+	}
 	if len(s) > 1024 {
 		s = s[:1024]
 	}
@@ -424,9 +472,82 @@ func (b *Base) Handle(a API, pattern string, private bool, h EndpointFunc) {
 			rep = h(r, key, p, body)
 		}
 		b.Record(r, body, key, rep.Status, rep.Code, rep.Msg, rep.Explanation, nil)
-		if rep.Explanation != "" {
-			Explain(w.Header(), rep.Explanation)
-		}
+		Explain(w.Header(), rep.Explanation)
 		a.Write(w, rep)
 	})
+}
+
+// HandleRoutes serves an exchange that routes by itself: public maps
+// "METHOD /path" to the data of an unauthenticated answer, and private
+// answers every other request once verified (an unknown path included, as
+// the real exchanges check the key before the route).
+func (b *Base) HandleRoutes(a API, public map[string]func() any, private EndpointFunc) {
+	for pattern, data := range public {
+		b.Handle(a, pattern, false, func(*http.Request, string, map[string]string, []byte) Reply {
+			return Reply{Status: http.StatusOK, Data: data()}
+		})
+	}
+	b.Handle(a, "/", true, private)
+}
+
+// Result is the Reply of an endpoint that answered data (200) or failed
+// with fail.
+func Result(data any, fail *Reply) Reply {
+	if fail != nil {
+		return *fail
+	}
+	return Reply{Status: http.StatusOK, Data: data}
+}
+
+// JSONEnvelope is an API.Write for an exchange whose answer is one JSON body:
+// ok(data) for a success (a Reply without a Code), fail(reply) for a
+// rejection.
+func JSONEnvelope(ok func(data any) any, fail func(r Reply) any) func(http.ResponseWriter, Reply) {
+	return func(w http.ResponseWriter, r Reply) {
+		if r.Code == "" {
+			WriteJSON(w, r.Status, ok(r.Data))
+			return
+		}
+		WriteJSON(w, r.Status, fail(r))
+	}
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// StoreAnswers are an exchange's answers to the ledger's errors. Each answer
+// gets the ledger's error as its explanation; BadInput's message is followed
+// by the field and its problem.
+type StoreAnswers struct {
+	Balance, UnknownOrder, Duplicate, BadInput, Internal Reply
+}
+
+// StoreError turns an error of sim/store into the exchange's answer a.
+func StoreError(err error, a StoreAnswers) *Reply {
+	var out Reply
+	switch {
+	case errors.Is(err, store.ErrInsufficientBalance):
+		out = a.Balance
+	case errors.Is(err, store.ErrUnknownOrder):
+		out = a.UnknownOrder
+	case errors.Is(err, store.ErrDuplicateOrder):
+		out = a.Duplicate
+	case errors.Is(err, store.ErrBadInput):
+		out = a.BadInput
+		var fe *store.FieldError
+		if errors.As(err, &fe) {
+			out.Msg = fmt.Sprintf("%s%s: %s", out.Msg, fe.Field, fe.Problem)
+		}
+	default:
+		out = a.Internal
+	}
+	if out.Status == 0 {
+		out.Status = http.StatusInternalServerError
+	}
+	out.Explanation = err.Error()
+	return &out
 }

@@ -19,7 +19,7 @@ func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	b, err := exsim.Open(ctx, "test", exchange.EmulatorConfig{Keys: []exchange.EmulatorKey{
 		{APIKey: "KEY1", Secret: secret.FromString("s1"), Passphrase: secret.FromString("p1"), Balances: map[string]string{"USDT": "12.5"}},
-	}})
+	}}, exsim.PassphraseOptional)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +51,18 @@ func TestOpen(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		keys []exchange.EmulatorKey
+		pass exsim.Passphrases
 		want string
 	}{
-		{"none", nil, "no API keys"},
-		{"spaces", []exchange.EmulatorKey{{APIKey: "a b", Secret: secret.FromString("s")}}, "without spaces"},
-		{"twice", []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s")}, {APIKey: "k", Secret: secret.FromString("s")}}, "twice"},
-		{"negative", []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s"), Balances: map[string]string{"BTC": "-1"}}}, "not a decimal"},
+		{"none", nil, exsim.PassphraseOptional, "no API keys"},
+		{"passphrase required", []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s")}}, exsim.PassphraseRequired, "no passphrase"},
+		{"passphrase forbidden", []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s"), Passphrase: secret.FromString("p")}}, exsim.PassphraseForbidden, "remove it"},
+		{"spaces", []exchange.EmulatorKey{{APIKey: "a b", Secret: secret.FromString("s")}}, exsim.PassphraseOptional, "without spaces"},
+		{"twice", []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s")}, {APIKey: "k", Secret: secret.FromString("s")}}, exsim.PassphraseOptional, "twice"},
+		{"negative", []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s"), Balances: map[string]string{"BTC": "-1"}}}, exsim.PassphraseOptional, "not a decimal"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := exsim.Open(ctx, "test", exchange.EmulatorConfig{Keys: tt.keys}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := exsim.Open(ctx, "test", exchange.EmulatorConfig{Keys: tt.keys}, tt.pass); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
@@ -69,7 +72,7 @@ func TestOpen(t *testing.T) {
 func TestTemporaryLedgerRemoved(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	b, err := exsim.Open(context.Background(), "test", exchange.EmulatorConfig{Keys: []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s")}}})
+	b, err := exsim.Open(context.Background(), "test", exchange.EmulatorConfig{Keys: []exchange.EmulatorKey{{APIKey: "k", Secret: secret.FromString("s")}}}, exsim.PassphraseOptional)
 	if err != nil {
 		t.Fatal(err)
 	}
