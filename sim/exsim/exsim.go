@@ -404,7 +404,7 @@ func (b *Base) Record(r *http.Request, body []byte, apiKey string, status int, c
 // logs it whole. Nothing is set when there is nothing to say.
 func Explain(h http.Header, explanation string, mistakes ...string) {
 	if len(mistakes) > 0 && !strings.Contains(explanation, mistakes[0]) {
-		explanation += " Found: " + mistakes[0]
+		explanation = strings.TrimRight(explanation, " .;:") + "; found: " + mistakes[0]
 	}
 	s := strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {

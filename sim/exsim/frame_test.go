@@ -17,7 +17,7 @@ import (
 func TestExplainNamesTheFirstMistake(t *testing.T) {
 	h := http.Header{}
 	exsim.Explain(h, "bad\r\nthing", "the \x00 step", "another")
-	if got := h.Get(exsim.ExplainHeader); got != "bad  thing Found: the   step" {
+	if got := h.Get(exsim.ExplainHeader); got != "bad  thing; found: the   step" {
 		t.Errorf("header %q", got)
 	}
 	h = http.Header{}
