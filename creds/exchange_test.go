@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mbxkit/mbx/internal/credtest"
+	"github.com/mbxkit/mbx/secret"
 
 	"github.com/mbxkit/mbx/creds"
 )
@@ -104,4 +105,52 @@ func ExampleLoadWith() {
 	p, _ := f.Profile("")
 	fmt.Println(p.Exchange)
 	// Output: beta
+}
+
+// api_passphrase names where an exchange's API passphrase is (OKX, KuCoin),
+// never the passphrase itself; ReadAPIPassphrase reads it with the file
+// checks a secret file gets.
+func TestAPIPassphrase(t *testing.T) {
+	dir := t.TempDir()
+	pass := credtest.Write(t, dir, "pass.txt", "Passphrase-1\n", 0o600)
+	open := credtest.Write(t, dir, "open.txt", "Passphrase-1\n", 0o644)
+	for _, tt := range []struct {
+		name, field, want, errHas string
+	}{
+		{"file", "file:" + pass, "Passphrase-1", ""},
+		{"env", "env:MBX_TEST_API_PASSPHRASE", "from-env", ""},
+		{"inline value refused", "Passphrase-1", "", "want env:NAME"},
+		{"prompt refused", "prompt", "", "api_passphrase wants env:NAME or file:PATH"},
+		{"open file refused on read", "file:" + open, "", "chmod 600"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("MBX_TEST_API_PASSPHRASE", "from-env")
+			path := credtest.Write(t, t.TempDir(), "creds.yml", "profiles:\n  x:\n    exchange: okx\n    api_key: k\n    api_passphrase: "+tt.field+"\n", 0o600)
+			f, err := creds.LoadWith(path, creds.LoadOptions{Exchanges: []string{"okx"}})
+			var p creds.Profile
+			if err == nil {
+				p, err = f.Profile("x")
+			}
+			var v secret.Value
+			if err == nil {
+				v, _, err = p.ReadAPIPassphrase()
+			}
+			switch {
+			case tt.errHas != "":
+				if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+					t.Fatalf("err = %v; want it to say %q", err, tt.errHas)
+				}
+				if strings.Contains(err.Error(), "Passphrase-1") {
+					t.Errorf("the passphrase appears in the error: %v", err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case string(v.Expose()) != tt.want:
+				t.Errorf("passphrase %q, want %q", v.Expose(), tt.want)
+			}
+			if s := fmt.Sprintf("%v %+v %#v", p, p, p); strings.Contains(s, "Passphrase-1") || strings.Contains(s, "from-env") {
+				t.Errorf("the profile prints its passphrase: %s", s)
+			}
+		})
+	}
 }

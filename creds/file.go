@@ -190,7 +190,7 @@ func (e *configError) Unwrap() []error {
 
 // The known fields, as functions: a package-level slice could be modified.
 func profileFields() []string {
-	return []string{"exchange", "api_key", "secret", "secret_file", "key_file", "passphrase", "env", "base_url", "recv_window"}
+	return []string{"exchange", "api_key", "secret", "secret_file", "key_file", "passphrase", "api_passphrase", "env", "base_url", "recv_window"}
 }
 
 func topFields() []string { return []string{"default", "profiles"} }
@@ -360,6 +360,20 @@ func (d *decoder) profile(name string, n *yaml.Node) (Profile, error) {
 				}
 			}
 			p.Passphrase = src
+		case "api_passphrase":
+			src, err := ParsePassphraseSource(s)
+			if err == nil && (src.Kind == PassphrasePrompt || src.Kind == PassphraseNone) {
+				err = errors.New("api_passphrase wants env:NAME or file:PATH (the API passphrase chosen when the key was created; never the passphrase itself)")
+			}
+			if err != nil {
+				return d.errf(val, fname, "%v", err)
+			}
+			if src.Kind == PassphraseFile {
+				if src.Ref, err = expandPath(src.Ref, d.dir, d.home); err != nil {
+					return d.errf(val, fname, "%v", err)
+				}
+			}
+			p.APIPassphrase = src
 		case "env":
 			e, err := ParseEnv(s)
 			if err != nil {

@@ -67,6 +67,9 @@ type Profile struct {
 	KeyFile string
 	// Passphrase says where an encrypted key's passphrase comes from.
 	Passphrase PassphraseSource
+	// APIPassphrase says where the API passphrase comes from, for the
+	// exchanges whose keys have one (OKX, KuCoin): env:NAME or file:PATH.
+	APIPassphrase PassphraseSource
 	// Env is prod, testnet or demo; empty when BaseURL is set.
 	Env Env
 	// BaseURL overrides Env (e.g. the local exchange http://127.0.0.1:8765).
@@ -440,4 +443,28 @@ func (p Profile) MarshalJSON() ([]byte, error) {
 		o.Passphrase = p.Passphrase.String()
 	}
 	return json.Marshal(o)
+}
+
+// ReadAPIPassphrase reads the API passphrase APIPassphrase names: a variable
+// or a file (one trailing line ending removed; a file others may read is
+// refused). ok is false when the profile names none.
+func (p Profile) ReadAPIPassphrase() (v secret.Value, ok bool, err error) {
+	switch src := p.APIPassphrase; src.Kind {
+	case PassphraseEnv:
+		s, set := os.LookupEnv(src.Ref)
+		if !set {
+			return v, false, fmt.Errorf("profile %q: api_passphrase: env:%s: the variable is not set", p.Name, src.Ref)
+		}
+		return secret.FromString(s), true, nil
+	case PassphraseFile:
+		b, err := ReadSecretFile(src.Ref)
+		if err != nil {
+			return v, false, fmt.Errorf("profile %q: api_passphrase: %w", p.Name, err)
+		}
+		defer clear(b)
+		return secret.New(TrimNewline(b)), true, nil
+	case PassphraseValue:
+		return src.Value, true, nil
+	}
+	return v, false, nil
 }

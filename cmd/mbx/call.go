@@ -41,7 +41,7 @@ what to fix.`,
   mbx call POST /api/v3/order symbol=BTCUSDT side=BUY type=MARKET quantity=0.001 --profile main`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if e, other, err := o.venue.entry(); err != nil {
+			if e, other, err := o.venue.entry(o.target.profile, o.target.credsPath); err != nil {
 				return err
 			} else if other {
 				return runVenueCall(cmd.Context(), s, e, o.venue, o, args)

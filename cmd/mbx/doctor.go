@@ -35,7 +35,7 @@ that target instead. Exit code: 0 when every check passes, 2 with warnings,
   mbx doctor --base-url http://127.0.0.1:8765 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if e, other, err := v.entry(); err != nil {
+			if e, other, err := v.entry(tf.profile, tf.credsPath); err != nil {
 				return err
 			} else if other {
 				return runVenueDoctor(cmd.Context(), s, e, v, tf, noColor)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"time"
 
@@ -74,7 +73,7 @@ Exit code: 0 when Binance would accept the request, 1 when it would reject it.`,
 			if len(args) == 1 {
 				input = args[0]
 			}
-			if e, other, err := o.venue.entry(); err != nil {
+			if e, other, err := o.venue.entry(o.profile, o.credsPath); err != nil {
 				return err
 			} else if other {
 				text, err := readInput(s, input)
@@ -85,7 +84,7 @@ Exit code: 0 when Binance would accept the request, 1 when it would reject it.`,
 				if o.serverTime > 0 {
 					st = time.UnixMilli(o.serverTime)
 				}
-				return runVenueExplain(s, e, o.venue, text, o.apiKey, o.key, st, o.jsonOut)
+				return runVenueExplain(s, e, o.venue, text, o, st)
 			}
 			return runExplain(cmd.Context(), s, o, input, cmd.Flags().Changed("body"), cmd.Flags().Changed("server-time"))
 		},
@@ -254,32 +253,14 @@ func (o explainOpts) loadKey(s streams) (loadedKey, error) {
 // profileForKey finds the profile: --profile/--creds, else the MBX_*
 // variables, else the creds file's default profile.
 func (o explainOpts) profileForKey() (creds.Profile, string, error) {
-	if o.profile == "" && o.credsPath == "" {
-		if p, ok, err := creds.FromEnv(os.Getenv); err != nil {
-			return p, "", fmt.Errorf("MBX_* environment variables: %w", err)
-		} else if ok {
-			return p, "the MBX_* environment variables", nil
-		}
-	}
-	path := o.credsPath
-	if path == "" {
-		var err error
-		if path, err = creds.DefaultPath(); err != nil {
-			return creds.Profile{}, "", err
-		}
-	}
-	file, err := creds.Load(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && o.profile == "" && o.credsPath == "" {
-			return creds.Profile{}, "", errors.New("mbx explain needs the key to check the signature: give --key-file FILE, --profile NAME (from a creds file), or --secret-env VAR (an HMAC secret in an environment variable)")
-		}
-		return creds.Profile{}, "", err
-	}
-	p, err := file.Profile(o.profile)
+	p, src, ok, err := resolveProfile(o.profile, o.credsPath, true)
 	if err != nil {
 		return p, "", err
 	}
-	return p, fmt.Sprintf("profile %q from %s", p.Name, path), nil
+	if !ok {
+		return p, "", errors.New("mbx explain needs the key to check the signature: give --key-file FILE, --profile NAME (from a creds file), or --secret-env VAR (an HMAC secret in an environment variable)")
+	}
+	return p, src.Where, nil
 }
 
 // serverClock decides the exchange's time the request is judged against.

@@ -16,6 +16,7 @@ import (
 	"github.com/mbxkit/mbx/binance/proxy"
 	"github.com/mbxkit/mbx/binance/verify"
 	"github.com/mbxkit/mbx/creds"
+	"github.com/mbxkit/mbx/internal/exchanges"
 	"github.com/mbxkit/mbx/ratelimit"
 	"github.com/mbxkit/mbx/sign"
 	"github.com/redis/go-redis/v9"
@@ -185,14 +186,7 @@ func (o proxyOpts) loadKeys(s streams) ([]proxyKey, error) {
 		return nil
 	}
 	if len(o.profiles) > 0 || o.credsPath != "" {
-		path := o.credsPath
-		if path == "" {
-			var err error
-			if path, err = creds.DefaultPath(); err != nil {
-				return nil, err
-			}
-		}
-		file, err := creds.Load(path)
+		file, path, err := openCreds(o.credsPath)
 		if err != nil {
 			return nil, err
 		}
@@ -207,6 +201,12 @@ func (o proxyOpts) loadKeys(s streams) ([]proxyKey, error) {
 				return nil, err
 			}
 			src := fmt.Sprintf("profile %q", p.Name)
+			if p.Exchange != exchanges.Binance {
+				if explicit {
+					return nil, fmt.Errorf("%s in %s is a %s profile: mbx proxy verifies Binance requests", src, path, p.Exchange)
+				}
+				continue // another exchange's key: not this proxy's
+			}
 			if p.APIKey == "" {
 				if explicit {
 					return nil, fmt.Errorf("%s in %s has no api_key: the proxy recognises a bot's requests by it; add api_key", src, path)

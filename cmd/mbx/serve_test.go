@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"github.com/mbxkit/mbx/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mbxkit/mbx/internal/testenv"
 
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/emulator"

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/mbxkit/mbx/binance"
 	"github.com/mbxkit/mbx/binance/emulator"
 	"github.com/mbxkit/mbx/creds"
+	"github.com/mbxkit/mbx/internal/exchanges"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 	"github.com/spf13/pflag"
@@ -75,45 +74,15 @@ func (t *target) close() {
 // error with the ways to name one.
 func (f *targetFlags) resolve(ctx context.Context, s streams, embedded bool) (*target, error) {
 	t := &target{}
-	var p creds.Profile
-	switch {
-	case f.profile != "" || f.credsPath != "":
-		path := f.credsPath
-		if path == "" {
-			var err error
-			if path, err = creds.DefaultPath(); err != nil {
-				return nil, err
-			}
-		}
-		file, err := creds.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		if p, err = file.Profile(f.profile); err != nil {
-			return nil, err
-		}
-		t.CredsPath, t.Where = path, fmt.Sprintf("profile %q from %s", p.Name, path)
-	default:
-		if ep, ok, err := creds.FromEnv(os.Getenv); err != nil {
-			return nil, fmt.Errorf("MBX_* environment variables: %w", err)
-		} else if ok {
-			p, t.Where = ep, "MBX_* environment variables"
-		} else if !f.given() && !embedded {
-			path, err := creds.DefaultPath()
-			if err == nil {
-				file, lerr := creds.Load(path)
-				switch {
-				case lerr == nil:
-					if p, err = file.Profile(""); err != nil {
-						return nil, err
-					}
-					t.CredsPath, t.Where = path, fmt.Sprintf("profile %q from %s", p.Name, path)
-				case errors.Is(lerr, fs.ErrNotExist):
-				default:
-					return nil, lerr
-				}
-			}
-		}
+	// Without flags, the file's default profile is used unless the embedded
+	// exchange is wanted (doctor with nothing given).
+	p, src, _, err := resolveProfile(f.profile, f.credsPath, !f.given() && !embedded)
+	if err != nil {
+		return nil, err
+	}
+	t.CredsPath, t.Where = src.Path, src.Where
+	if p.Exchange != "" && p.Exchange != exchanges.Binance {
+		return nil, fmt.Errorf("%s is a %s profile: add --exchange %s", src.Where, p.Exchange, p.Exchange)
 	}
 	// Flags override the profile.
 	if f.env != "" {

@@ -45,7 +45,7 @@ serverTime - timestamp <= recvWindow.`,
 		Example: "  mbx time --base-url http://127.0.0.1:8765\n  mbx time --env prod --watch --interval 10s\n  mbx time --exchange okx --base-url https://www.okx.com",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if e, other, err := o.venue.entry(); err != nil {
+			if e, other, err := o.venue.entry(o.target.profile, o.target.credsPath); err != nil {
 				return err
 			} else if other {
 				return runVenueTime(cmd.Context(), s, e, o)

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -37,15 +36,24 @@ type venueFlags struct {
 }
 
 func (v *venueFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&v.exchange, "exchange", exchanges.Binance, "exchange: "+strings.Join(exchanges.Names(), ", "))
+	fs.StringVar(&v.exchange, "exchange", "", "exchange: "+strings.Join(exchanges.Names(), ", ")+" (default binance, or the --profile's exchange)")
 	fs.StringVar(&v.passphraseFile, "api-passphrase-file", "", "file holding the API passphrase (OKX, KuCoin); not --passphrase-file, which decrypts a key file")
 	fs.StringVar(&v.keyVersion, "api-key-version", "", "KuCoin API key version (2 or 3; default 2)")
 }
 
 // entry resolves --exchange: ok is false for Binance, whose tools are wired
-// directly.
-func (v venueFlags) entry() (exchanges.Entry, bool, error) {
-	e, err := exchanges.Lookup(v.exchange)
+// directly. Without --exchange, a profile given with --profile or --creds
+// decides: a profile names its exchange.
+func (v venueFlags) entry(profile ...string) (exchanges.Entry, bool, error) {
+	name := v.exchange
+	if name == "" && len(profile) == 2 && (profile[0] != "" || profile[1] != "") {
+		p, _, _, err := resolveProfile(profile[0], profile[1], false)
+		if err != nil {
+			return exchanges.Entry{}, false, err
+		}
+		name = p.Exchange
+	}
+	e, err := exchanges.Lookup(name)
 	if err != nil {
 		return exchanges.Entry{}, false, err
 	}
@@ -55,11 +63,30 @@ func (v venueFlags) entry() (exchanges.Entry, bool, error) {
 // credentials loads the API key, secret (or private key) and passphrase
 // given on the command line.
 func (v venueFlags) credentials(s streams, e exchanges.Entry, apiKey string, key keyFlags) (exchange.Credentials, error) {
+	return v.credentialsFrom(s, e, creds.Profile{}, apiKey, key)
+}
+
+// credentialsFrom is credentials over a profile: the flags given override
+// the profile's api_key, key and api_passphrase.
+func (v venueFlags) credentialsFrom(s streams, e exchanges.Entry, p creds.Profile, apiKey string, key keyFlags) (exchange.Credentials, error) {
+	if apiKey == "" {
+		apiKey = p.APIKey
+	}
 	c := exchange.Credentials{APIKey: apiKey, KeyVersion: v.keyVersion}
 	if apiKey == "" {
 		return c, fmt.Errorf("--api-key is required: %s signs the API key into every request", e.Title)
 	}
-	signer, err := key.load(s)
+	var signer sign.Signer
+	var err error
+	if key.file != "" || (p.KeyFile == "" && p.SecretFile == "" && p.Secret.IsZero()) {
+		signer, err = key.load(s)
+	} else {
+		var warnings []string
+		signer, warnings, err = p.Signer(key.passphrase(s))
+		for _, w := range warnings {
+			fmt.Fprintln(s.err, "warning:", w)
+		}
+	}
 	if err != nil {
 		return c, err
 	}
@@ -69,14 +96,16 @@ func (v venueFlags) credentials(s streams, e exchanges.Entry, apiKey string, key
 		c.Signer = signer
 	}
 	if v.passphraseFile != "" {
-		p, err := readPassphraseFile(v.passphraseFile)
-		if err != nil {
+		if c.Passphrase, err = readPassphraseFile(v.passphraseFile); err != nil {
 			return c, err
 		}
-		c.Passphrase = p
+	} else if pp, ok, err := p.ReadAPIPassphrase(); err != nil {
+		return c, err
+	} else if ok {
+		c.Passphrase = pp
 	}
 	if e.NeedsPassphrase && c.Passphrase.IsZero() {
-		return c, fmt.Errorf("%s keys have an API passphrase: give --api-passphrase-file FILE (the passphrase chosen when the key was created)", e.Title)
+		return c, fmt.Errorf("%s keys have an API passphrase: give --api-passphrase-file FILE, or api_passphrase: file:PATH in the profile (the passphrase chosen when the key was created)", e.Title)
 	}
 	return c, nil
 }
@@ -203,8 +232,23 @@ func (t *venueTarget) close() {
 
 func resolveVenue(ctx context.Context, s streams, e exchanges.Entry, v venueFlags, tf targetFlags, embedded bool) (*venueTarget, error) {
 	t := &venueTarget{entry: e, ex: e.New()}
-	if tf.profile != "" || tf.credsPath != "" || tf.env != "" {
-		return nil, fmt.Errorf("--exchange %s: give --base-url, --api-key, --key-file and --api-passphrase-file (creds profiles and --env apply to Binance)", e.Name)
+	if tf.env != "" {
+		return nil, fmt.Errorf("--env applies to Binance; for %s give --base-url (default %s)", e.Title, e.BaseURL)
+	}
+	if tf.profile != "" || tf.credsPath != "" {
+		p, src, _, err := resolveProfile(tf.profile, tf.credsPath, false)
+		if err != nil {
+			return nil, err
+		}
+		if p.Exchange != e.Name {
+			return nil, fmt.Errorf("%s is a %s profile, not %s: use --exchange %s, or a profile with exchange: %s", src.Where, p.Exchange, e.Name, p.Exchange, e.Name)
+		}
+		t.base = firstNonEmpty(tf.baseURL, p.BaseURL, e.BaseURL)
+		if t.creds, err = v.credentialsFrom(s, e, p, tf.apiKey, tf.key); err != nil {
+			return nil, err
+		}
+		t.where = e.Title + " at " + t.base + " with " + src.Where
+		return t, nil
 	}
 	if tf.baseURL == "" && tf.apiKey == "" && tf.key.file == "" {
 		if !embedded {
@@ -331,22 +375,35 @@ type venueExplainOutput struct {
 	Mistakes    []string `json:"mistakes,omitempty"`
 }
 
-func runVenueExplain(s streams, e exchanges.Entry, v venueFlags, input string, apiKey string, key keyFlags, serverTime time.Time, jsonOut bool) error {
+func runVenueExplain(s streams, e exchanges.Entry, v venueFlags, input string, o explainOpts, serverTime time.Time) error {
 	r, err := reqparse.Parse(input)
 	if err != nil {
 		return err
 	}
 	in := exchange.Incoming{Method: r.Method, Path: r.Path, RawQuery: r.RawQuery, Header: r.Header, Body: r.Body}
 	var known exchange.Credentials
-	haveKey := key.file != ""
-	if haveKey {
-		if apiKey == "" {
-			apiKey = firstAPIKey(r.Header)
+	apiKey := o.apiKey
+	if apiKey == "" && e.APIKeyHeader != "" {
+		apiKey = r.Header.Get(e.APIKeyHeader)
+	}
+	haveKey := o.key.file != "" || o.profile != "" || o.credsPath != ""
+	switch {
+	case o.key.file != "":
+		known, err = v.credentials(s, e, apiKey, o.key)
+	case haveKey:
+		var p creds.Profile
+		var src profileSource
+		if p, src, _, err = resolveProfile(o.profile, o.credsPath, false); err == nil && p.Exchange != e.Name {
+			err = fmt.Errorf("%s is a %s profile, not %s", src.Where, p.Exchange, e.Name)
 		}
-		if known, err = v.credentials(s, e, apiKey, key); err != nil {
-			return err
+		if err == nil {
+			known, err = v.credentialsFrom(s, e, p, o.apiKey, o.key)
 		}
 	}
+	if err != nil {
+		return err
+	}
+	red := redactCreds(known)
 	lookup := func(k string) (exchange.Credentials, bool) {
 		if !haveKey || k != known.APIKey {
 			return exchange.Credentials{}, false
@@ -358,8 +415,11 @@ func runVenueExplain(s streams, e exchanges.Entry, v venueFlags, input string, a
 	}
 	vd := e.New().Verify(in, lookup, serverTime)
 	out := venueExplainOutput{Exchange: e.Name, Accepted: vd.OK, Status: vd.Status, Code: vd.Code, Message: vd.Message,
-		Explanation: redactValues(vd.Explanation, known.Secret, known.Passphrase), Mistakes: vd.Mistakes}
-	if jsonOut {
+		Explanation: red(vd.Explanation)}
+	for _, m := range vd.Mistakes {
+		out.Mistakes = append(out.Mistakes, red(m))
+	}
+	if o.jsonOut {
 		enc := json.NewEncoder(s.out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -373,23 +433,13 @@ func runVenueExplain(s streams, e exchanges.Entry, v venueFlags, input string, a
 	if out.Explanation != "" {
 		fmt.Fprintln(s.out, out.Explanation)
 	}
-	for _, m := range vd.Mistakes {
-		fmt.Fprintln(s.out, "  •", redactValues(m, known.Secret, known.Passphrase))
+	for _, m := range out.Mistakes {
+		fmt.Fprintln(s.out, "  •", m)
 	}
 	if !haveKey {
-		fmt.Fprintln(s.out, "(give --key-file with the secret, and --api-passphrase-file where the exchange has one, to check the signature and find the mistake)")
+		fmt.Fprintln(s.out, "(give --key-file with the secret, and --api-passphrase-file where the exchange has one, or --profile, to check the signature and find the mistake)")
 	}
 	return &exitError{code: 1}
-}
-
-// firstAPIKey finds the API key header of any registered exchange's shape.
-func firstAPIKey(h http.Header) string {
-	for _, n := range []string{"X-BAPI-API-KEY", "OK-ACCESS-KEY", "KC-API-KEY", "KEY"} {
-		if v := h.Get(n); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func runVenueServe(ctx context.Context, s streams, e exchanges.Entry, o serveOpts) error {
@@ -435,24 +485,6 @@ func runVenueServe(ctx context.Context, s streams, e exchanges.Entry, o serveOpt
 	return em.Close()
 }
 
-// redactValues removes each secret from text in its raw, percent-encoded and
-// JSON-escaped forms.
-func redactValues(text string, vals ...secret.Value) string {
-	for _, v := range vals {
-		if v.IsZero() {
-			continue
-		}
-		raw := string(v.Expose())
-		q, _ := json.Marshal(raw)
-		for _, form := range []string{raw, url.QueryEscape(raw), strings.Trim(string(q), `"`)} {
-			if form != "" {
-				text = strings.ReplaceAll(text, form, secret.Redacted)
-			}
-		}
-	}
-	return text
-}
-
 // runVenueTime is `mbx time --exchange NAME`: the exchange's time source
 // (exchange.Exchange.TimeSource) measured with the shared clock, against
 // --base-url, or the embedded local exchange when none is given. The time
@@ -486,4 +518,13 @@ func runVenueTime(ctx context.Context, s streams, e exchanges.Entry, o timeOpts)
 		return timeReport{Base: base, OffsetMs: ms(est.Offset), BoundMs: ms(est.Bound), RTTMs: ms(est.RTT), Samples: est.Samples,
 			ServerTimeUnixMs: time.Now().Add(est.Offset).UnixMilli()}, est, nil
 	})
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

@@ -288,3 +288,50 @@ func TestVenueExplainNamesTheMistake(t *testing.T) {
 		})
 	}
 }
+
+// A creds profile names its exchange: `mbx call --profile NAME` and `mbx
+// doctor --profile NAME` go to that exchange without --exchange, with the
+// profile's key, secret file and API passphrase; a profile of another
+// exchange is refused with the fix.
+func TestVenueProfiles(t *testing.T) {
+	e, err := exchanges.Lookup("okx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	em, base, err := startVenue(ctx, e, exchange.EmulatorConfig{Keys: []exchange.EmulatorKey{e.TestKey}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Close()
+	secretFile := writeFile(t, "okx.secret", string(e.TestKey.Secret.Expose())+"\n", 0o600)
+	passFile := writeFile(t, "okx.pass", string(e.TestKey.Passphrase.Expose())+"\n", 0o600)
+	credsFile := writeFile(t, "creds.yml", "profiles:\n"+
+		"  myokx:\n    exchange: okx\n    api_key: "+e.TestKey.APIKey+"\n    secret_file: "+secretFile+"\n    api_passphrase: file:"+passFile+"\n    base_url: "+base+"\n"+
+		"  nopass:\n    exchange: okx\n    api_key: "+e.TestKey.APIKey+"\n    secret_file: "+secretFile+"\n    base_url: "+base+"\n", 0o600)
+
+	out, errOut, err := run(t, "call", "--creds", credsFile, "--profile", "myokx", "GET", "/api/v5/account/balance", "ccy=USDT")
+	if err != nil || !strings.Contains(out, "USDT") {
+		t.Fatalf("call --profile myokx: %v\n%s%s", err, out, errOut)
+	}
+	out, errOut, err = run(t, "doctor", "--creds", credsFile, "--profile", "myokx", "--json")
+	if err != nil {
+		t.Fatalf("doctor --profile myokx: %v\n%s%s", err, out, errOut)
+	}
+	var rep doctor.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Worst() != doctor.Pass || rep.BaseURL != base {
+		t.Fatalf("doctor report %+v (%v)", rep, err)
+	}
+	if strings.Contains(out+errOut, "mbx-okx-test-secret") || strings.Contains(out+errOut, "mbx-okx-test-passphrase") {
+		t.Error("a secret appears in the output")
+	}
+	_, _, err = run(t, "call", "--creds", credsFile, "--profile", "nopass", "GET", "/api/v5/account/balance")
+	if err == nil || !strings.Contains(err.Error(), "api_passphrase") {
+		t.Errorf("a profile without api_passphrase: err = %v", err)
+	}
+	_, _, err = run(t, "call", "--exchange", "bybit", "--creds", credsFile, "--profile", "myokx", "GET", "/v5/account/wallet-balance")
+	if err == nil || !strings.Contains(err.Error(), "is a okx profile") {
+		t.Errorf("an okx profile with --exchange bybit: err = %v", err)
+	}
+}

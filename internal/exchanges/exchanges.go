@@ -33,6 +33,9 @@ type Entry struct {
 	BaseURL string
 	// NeedsPassphrase is true where every key has an API passphrase.
 	NeedsPassphrase bool
+	// APIKeyHeader is the header that carries the API key (for explain to
+	// find the key a pasted request was sent with).
+	APIKeyHeader string
 	// Balance is a signed, read-only request that proves a round trip
 	// (wallet balance), used by doctor.
 	Balance exchange.Request
@@ -47,27 +50,27 @@ type Entry struct {
 // All lists the registered exchanges, Binance first.
 func All() []Entry {
 	return []Entry{
-		{Name: Binance, Title: "Binance", BaseURL: "https://api.binance.com"},
+		{Name: Binance, Title: "Binance", BaseURL: "https://api.binance.com", APIKeyHeader: "X-MBX-APIKEY"},
 		{
-			Name: "bybit", Title: "Bybit", New: func() exchange.Exchange { return bybit.New() }, BaseURL: "https://api.bybit.com",
+			Name: "bybit", APIKeyHeader: "X-BAPI-API-KEY", Title: "Bybit", New: func() exchange.Exchange { return bybit.New() }, BaseURL: "https://api.bybit.com",
 			Balance:  exchange.Request{Method: "GET", Path: "/v5/account/wallet-balance", Params: []exchange.Param{{Name: "accountType", Value: "UNIFIED"}}},
 			Envelope: codeEnvelope("retCode", "retMsg", "0"),
 			TestKey:  testKey("bybit", false),
 		},
 		{
-			Name: "okx", Title: "OKX", New: func() exchange.Exchange { return okx.New() }, BaseURL: "https://www.okx.com", NeedsPassphrase: true,
+			Name: "okx", APIKeyHeader: "OK-ACCESS-KEY", Title: "OKX", New: func() exchange.Exchange { return okx.New() }, BaseURL: "https://www.okx.com", NeedsPassphrase: true,
 			Balance:  exchange.Request{Method: "GET", Path: "/api/v5/account/balance"},
 			Envelope: codeEnvelope("code", "msg", "0"),
 			TestKey:  testKey("okx", true),
 		},
 		{
-			Name: "kucoin", Title: "KuCoin", New: func() exchange.Exchange { return kucoin.New() }, BaseURL: "https://api.kucoin.com", NeedsPassphrase: true,
+			Name: "kucoin", APIKeyHeader: "KC-API-KEY", Title: "KuCoin", New: func() exchange.Exchange { return kucoin.New() }, BaseURL: "https://api.kucoin.com", NeedsPassphrase: true,
 			Balance:  exchange.Request{Method: "GET", Path: "/api/v1/accounts"},
 			Envelope: codeEnvelope("code", "msg", "200000"),
 			TestKey:  testKey("kucoin", true),
 		},
 		{
-			Name: "gate", Title: "Gate.io", New: func() exchange.Exchange { return gate.New() }, BaseURL: "https://api.gateio.ws",
+			Name: "gate", APIKeyHeader: "KEY", Title: "Gate.io", New: func() exchange.Exchange { return gate.New() }, BaseURL: "https://api.gateio.ws",
 			Balance:  exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts"},
 			Envelope: statusEnvelope("label", "message"),
 			TestKey:  testKey("gate", false),
