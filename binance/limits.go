@@ -54,5 +54,3 @@ func DefaultLimits(family string) []ratelimit.Limit {
 	}
 	return nil
 }
-
-

@@ -132,7 +132,6 @@ func TestLimitsFromExchangeInfo(t *testing.T) {
 	}
 }
 
-
 func TestWeightsRules(t *testing.T) {
 	w := NewWeights(3,
 		Endpoint{Path: "/api/v3/depth", Weight: 5, Tiers: []Tier{{100, 5}, {500, 25}}},
