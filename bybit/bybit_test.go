@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -28,76 +25,28 @@ type vector struct {
 	WantSignature                              string
 }
 
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(b, &vs); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) < 4 {
-		t.Fatalf("only %d vectors", len(vs))
-	}
-	return vs
-}
-
 func (v vector) request() exchange.Request {
-	req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimestampMs), RecvWindow: time.Duration(v.RecvWindowMs) * time.Millisecond}
-	for _, p := range v.Params {
-		req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-	}
-	return req
+	return exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimestampMs), RecvWindow: time.Duration(v.RecvWindowMs) * time.Millisecond,
+		Params: venuetest.Params(v.Params)}
 }
 
 // TestVectors checks Sign against the vectors, whose signatures openssl
-// computed; with openssl installed (always in CI) it recomputes each one.
+// computed, and recomputes each one with openssl (always installed in CI).
 func TestVectors(t *testing.T) {
-	openssl := ""
-	if p, err := exec.LookPath("openssl"); err == nil {
-		openssl = p
-	} else {
-		testenv.Missing(t, "openssl not found (it recomputes the vectors' signatures)", "apt-get install -y openssl")
-	}
-	for _, v := range loadVectors(t) {
+	venuetest.NeedOpenSSL(t)
+	for _, v := range venuetest.Vectors[vector](t, 4) {
 		t.Run(v.Name, func(t *testing.T) {
-			s, err := New().Sign(v.request(), exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)})
+			c := exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}
+			s, err := New().Sign(v.request(), c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Query != v.WantQuery || string(s.Body) != v.WantBody || string(s.Payload) != v.WantPayload || s.Signature != v.WantSignature {
-				t.Errorf("Sign = query %q body %q payload %q sig %s\nwant query %q body %q payload %q sig %s",
-					s.Query, s.Body, s.Payload, s.Signature, v.WantQuery, v.WantBody, v.WantPayload, v.WantSignature)
-			}
-			want := map[string]string{HeaderAPIKey: v.APIKey, HeaderTimestamp: strconv.FormatInt(v.TimestampMs, 10),
-				HeaderRecvWindow: strconv.FormatInt(v.RecvWindowMs, 10), HeaderSign: v.WantSignature}
-			for _, h := range s.Headers {
-				if w, ok := want[h.Name]; ok && w != h.Value {
-					t.Errorf("header %s = %q, want %q", h.Name, h.Value, w)
-				}
-				delete(want, h.Name)
-			}
-			if len(want) > 0 {
-				t.Errorf("headers missing: %v", want)
-			}
-			if openssl != "" {
-				cmd := exec.Command(openssl, "dgst", "-sha256", "-hmac", v.Secret, "-hex")
-				cmd.Stdin = strings.NewReader(v.WantPayload)
-				out, err := cmd.Output()
-				if err != nil {
-					t.Fatal(err)
-				}
-				f := strings.Fields(string(out))
-				if got := f[len(f)-1]; got != s.Signature {
-					t.Errorf("openssl says %s, Sign says %s", got, s.Signature)
-				}
-			}
-			v := New().Verify(s.Incoming(), exchange.Keys(exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}), time.UnixMilli(v.TimestampMs))
-			if !v.OK {
-				t.Errorf("Verify rejected the vector: %+v", v)
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.WantQuery}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.WantBody},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.WantPayload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.WantSignature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderAPIKey: v.APIKey, HeaderTimestamp: strconv.FormatInt(v.TimestampMs, 10),
+				HeaderRecvWindow: strconv.FormatInt(v.RecvWindowMs, 10), HeaderSign: v.WantSignature})
+			venuetest.CheckOpenSSL(t, "sha256", v.Secret, []byte(v.WantPayload), hex.EncodeToString, s.Signature, "signature")
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(c), time.UnixMilli(v.TimestampMs))
 		})
 	}
 }

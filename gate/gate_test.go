@@ -2,10 +2,7 @@ package gate
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/mbxkit/mbx/exchange"
 	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -31,75 +29,27 @@ type vector struct {
 	Signature string      `json:"signature"`
 }
 
-func loadVectors(t testing.TB) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Vectors []vector }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	if len(f.Vectors) == 0 {
-		t.Fatal("no vectors")
-	}
-	return f.Vectors
-}
-
-func header(s exchange.Signed, name string) string {
-	for _, h := range s.Headers {
-		if h.Name == name {
-			return h.Value
-		}
-	}
-	return ""
-}
-
-func incoming(s exchange.Signed) exchange.Incoming {
-	h := http.Header{}
-	s.Apply(h)
-	return exchange.Incoming{Method: s.Method, Path: s.Path, RawQuery: s.Query, Header: h, Body: s.Body}
-}
-
-func lookupOf(c exchange.Credentials) exchange.Lookup {
-	return func(k string) (exchange.Credentials, bool) { return c, k == c.APIKey }
-}
-
 // TestVectors signs every vector and compares each byte with the values
 // computed independently (Python's hmac and hashlib), then re-derives the
 // body hash and the signature with openssl.
 func TestVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range venuetest.Vectors[vector](t, 1) {
 		t.Run(v.ID, func(t *testing.T) {
-			req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.Unix(v.TimeS, 0)}
-			for _, p := range v.Params {
-				req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-			}
+			req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.Unix(v.TimeS, 0), Params: venuetest.Params(v.Params)}
 			c := exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}
 			s, err := New().Sign(req, c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range []struct{ name, got, want string }{
-				{"query", s.Query, v.Query}, {"body", string(s.Body), v.Body}, {"payload", string(s.Payload), v.Payload},
-				{"signature", s.Signature, v.Signature}, {HeaderSign, header(s, HeaderSign), v.Signature},
-				{HeaderTimestamp, header(s, HeaderTimestamp), strconv.FormatInt(v.TimeS, 10)}, {HeaderKey, header(s, HeaderKey), v.APIKey},
-			} {
-				if f.got != f.want {
-					t.Errorf("%s = %q, want %q", f.name, f.got, f.want)
-				}
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.Query}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.Body},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.Payload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.Signature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderSign: v.Signature, HeaderTimestamp: strconv.FormatInt(v.TimeS, 10), HeaderKey: v.APIKey})
 			lines := strings.Split(string(s.Payload), "\n")
 			if got := hex.EncodeToString(testenv.OpenSSLHMAC(t, "sha512", "", s.Body)); len(lines) != 5 || lines[3] != got {
 				t.Errorf("openssl says the body hash is %s; payload %q", got, s.Payload)
 			}
-			if got := hex.EncodeToString(testenv.OpenSSLHMAC(t, "sha512", v.Secret, s.Payload)); got != s.Signature {
-				t.Errorf("openssl says the signature is %s, Sign says %s", got, s.Signature)
-			}
-			if vd := New().Verify(incoming(s), lookupOf(c), req.Time.Add(30*time.Second)); !vd.OK {
-				t.Errorf("Verify rejected a vector: %+v", vd)
-			}
+			venuetest.CheckOpenSSL(t, "sha512", v.Secret, s.Payload, hex.EncodeToString, s.Signature, "signature")
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(c), req.Time.Add(30*time.Second))
 		})
 	}
 }

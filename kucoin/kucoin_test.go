@@ -2,16 +2,14 @@ package kucoin
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -33,75 +31,33 @@ type vector struct {
 	PassphraseHeader string      `json:"passphrase_header"`
 }
 
-func loadVectors(t testing.TB) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Vectors []vector }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	if len(f.Vectors) == 0 {
-		t.Fatal("no vectors")
-	}
-	return f.Vectors
-}
-
 func (v vector) request() (exchange.Request, exchange.Credentials) {
-	req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimeMs)}
-	for _, p := range v.Params {
-		req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-	}
+	req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimeMs), Params: venuetest.Params(v.Params)}
 	return req, exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret),
 		Passphrase: secret.FromString(v.Passphrase), KeyVersion: v.KeyVersion}
-}
-
-func header(s exchange.Signed, name string) string {
-	for _, h := range s.Headers {
-		if h.Name == name {
-			return h.Value
-		}
-	}
-	return ""
 }
 
 // TestVectors signs every vector and compares each byte with the values
 // computed independently (Python's hmac), then re-derives the signature
 // and the passphrase with openssl.
 func TestVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range venuetest.Vectors[vector](t, 1) {
 		t.Run(v.ID, func(t *testing.T) {
 			req, c := v.request()
 			s, err := New().Sign(req, c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range []struct{ name, got, want string }{
-				{"query", s.Query, v.Query}, {"body", string(s.Body), v.Body}, {"payload", string(s.Payload), v.Payload},
-				{"signature", s.Signature, v.Signature}, {HeaderSign, header(s, HeaderSign), v.Signature},
-				{HeaderPassphrase, header(s, HeaderPassphrase), v.PassphraseHeader},
-				{HeaderTimestamp, header(s, HeaderTimestamp), strconv.FormatInt(v.TimeMs, 10)},
-				{HeaderKey, header(s, HeaderKey), v.APIKey}, {HeaderKeyVersion, header(s, HeaderKeyVersion), v.KeyVersion},
-			} {
-				if f.got != f.want {
-					t.Errorf("%s = %q, want %q", f.name, f.got, f.want)
-				}
-			}
-			if got := base64.StdEncoding.EncodeToString(testenv.OpenSSLHMAC(t, "sha256", v.Secret, s.Payload)); got != s.Signature {
-				t.Errorf("openssl says the signature is %s, Sign says %s", got, s.Signature)
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.Query}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.Body},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.Payload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.Signature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderSign: v.Signature, HeaderPassphrase: v.PassphraseHeader,
+				HeaderTimestamp: strconv.FormatInt(v.TimeMs, 10), HeaderKey: v.APIKey, HeaderKeyVersion: v.KeyVersion})
+			venuetest.CheckOpenSSL(t, "sha256", v.Secret, s.Payload, base64.StdEncoding.EncodeToString, s.Signature, "signature")
 			if v.KeyVersion != "1" {
-				if got := base64.StdEncoding.EncodeToString(testenv.OpenSSLHMAC(t, "sha256", v.Secret, []byte(v.Passphrase))); got != header(s, HeaderPassphrase) {
-					t.Errorf("openssl says the passphrase header is %s", got)
-				}
+				venuetest.CheckOpenSSL(t, "sha256", v.Secret, []byte(v.Passphrase), base64.StdEncoding.EncodeToString, venuetest.Header(s, HeaderPassphrase), "passphrase header")
 			}
 			// The server accepts what the client signed.
-			in := incoming(s)
-			if vd := New().Verify(in, lookupOf(c), req.Time.Add(time.Second)); !vd.OK {
-				t.Errorf("Verify rejected a vector: %+v", vd)
-			}
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(c), req.Time.Add(time.Second))
 		})
 	}
 }
