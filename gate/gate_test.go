@@ -2,7 +2,6 @@ package gate
 
 import (
 	"encoding/hex"
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,36 +64,16 @@ func TestSignBadInput(t *testing.T) {
 		return exchange.Request{Method: "POST", Path: "/api/v4/spot/orders", Time: now, Params: ps}
 	}
 	p := func(n, v string) exchange.Param { return exchange.Param{Name: n, Value: v} }
-	tests := []struct {
-		name string
-		req  exchange.Request
-		c    func(exchange.Credentials) exchange.Credentials
-		want string
-	}{
-		{"wrong key kind", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Signer = ed; return c }, "wrong kind"},
-		{"a passphrase", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Passphrase = secret.FromString("p"); return c }, "no passphrase"},
-		{"empty secret", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Secret = secret.Value{}; return c }, "--key-file"},
-		{"no prefix", exchange.Request{Method: "GET", Path: "/spot/accounts", Time: now}, nil, "/api/v4/"},
-		{"no timestamp", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts"}, nil, "timestamp"},
-		{"pair spelling", order(p("currency_pair", "BTC-USDT"), p("side", "buy"), p("amount", "1"), p("price", "1")), nil, "BTC_USDT"},
-		{"side case", order(p("currency_pair", "BTC_USDT"), p("side", "Buy"), p("amount", "1"), p("price", "1")), nil, "lower case"},
-		{"text prefix", order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1"), p("price", "1"), p("text", "abc")), nil, "t-"},
-		{"limit without price", order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1")), nil, "price"},
-		{"empty name", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now, Params: []exchange.Param{p("", "x")}}, nil, "empty name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := base
-			if tt.c != nil {
-				c = tt.c(c)
-			}
-			_, err := New().Sign(tt.req, c)
-			if !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want ErrBadRequest naming %q", err, tt.want)
-			}
-		})
-	}
+	venuetest.SignRefuses(t, New(), exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now}, base, ErrBadRequest, "", []venuetest.BadSign{
+		venuetest.Bad("wrong key kind", nil, func(c *exchange.Credentials) { c.Signer = ed }, "wrong kind"),
+		venuetest.Bad("a passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.FromString("p") }, "no passphrase"),
+		venuetest.Bad("empty secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"),
+		venuetest.Bad("no prefix", venuetest.Set(exchange.Request{Method: "GET", Path: "/spot/accounts", Time: now}), nil, "/api/v4/"),
+		venuetest.Bad("no timestamp", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts"}), nil, "timestamp"),
+		venuetest.Bad("pair spelling", venuetest.Set(order(p("currency_pair", "BTC-USDT"), p("side", "buy"), p("amount", "1"), p("price", "1"))), nil, "BTC_USDT"),
+		venuetest.Bad("side case", venuetest.Set(order(p("currency_pair", "BTC_USDT"), p("side", "Buy"), p("amount", "1"), p("price", "1"))), nil, "lower case"),
+		venuetest.Bad("text prefix", venuetest.Set(order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1"), p("price", "1"), p("text", "abc"))), nil, "t-"),
+		venuetest.Bad("limit without price", venuetest.Set(order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1"))), nil, "price"),
+		venuetest.Bad("empty name", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now, Params: []exchange.Param{p("", "x")}}), nil, "empty name"),
+	})
 }

@@ -285,3 +285,9 @@ func Decode[E any](t testing.TB, body []byte) E {
 	}
 	return env
 }
+
+// Bad is a BadSign: a case named name whose req and creds changes (nil:
+// none) make Sign fail with an error containing want.
+func Bad(name string, req func(*exchange.Request), creds func(*exchange.Credentials), want string) BadSign {
+	return BadSign{Name: name, Req: req, Creds: creds, Want: want}
+}
