@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -24,11 +25,7 @@ var (
 
 func signed(t *testing.T, method, path string, params ...exchange.Param) exchange.Signed {
 	t.Helper()
-	s, err := New().Sign(exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return venuetest.MustSign(t, New(), exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
 }
 
 func hmac512(key string, msg []byte) string {

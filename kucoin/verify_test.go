@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -21,11 +22,7 @@ var (
 
 func signed(t *testing.T, method, path string, params ...exchange.Param) exchange.Signed {
 	t.Helper()
-	s, err := New().Sign(exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return venuetest.MustSign(t, New(), exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
 }
 
 // TestVerify covers each of KuCoin's authentication answers, and the

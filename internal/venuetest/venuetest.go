@@ -291,3 +291,55 @@ func Decode[E any](t testing.TB, body []byte) E {
 func Bad(name string, req func(*exchange.Request), creds func(*exchange.Credentials), want string) BadSign {
 	return BadSign{Name: name, Req: req, Creds: creds, Want: want}
 }
+
+// MustSign signs req with c, failing the test when Sign refuses.
+func MustSign(t testing.TB, ex exchange.Exchange, req exchange.Request, c exchange.Credentials) exchange.Signed {
+	t.Helper()
+	s, err := ex.Sign(req, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// CheckUnsigned checks the verdict on a request nobody signed, as a fuzz
+// target builds: refused with HTTP 401 and an answer the exchange gives
+// (known), and c's secret nowhere in the explanation or mistakes.
+func CheckUnsigned(t testing.TB, v exchange.Verdict, known func(exchange.Verdict) bool, c exchange.Credentials) {
+	t.Helper()
+	if v.OK {
+		t.Fatalf("accepted a request nobody signed: %+v", v)
+	}
+	if !known(v) || v.Status != http.StatusUnauthorized {
+		t.Fatalf("unknown answer %+v", v)
+	}
+	if strings.Contains(v.Explanation+strings.Join(v.Mistakes, ""), string(c.Secret.Expose())) {
+		t.Fatal("the secret leaks")
+	}
+}
+
+// CheckSignedQuery signs GET path?q=query with c at now and checks that
+// Verify accepts it a second later: whatever query a fuzzer makes up, what
+// Sign produced must verify. A query Sign refuses is no failure.
+func CheckSignedQuery(t testing.TB, ex exchange.Exchange, path, query string, c exchange.Credentials, now time.Time) {
+	t.Helper()
+	s, err := ex.Sign(exchange.Request{Method: "GET", Path: path, Params: []exchange.Param{{Name: "q", Value: query}}, Time: now}, c)
+	if err != nil {
+		return
+	}
+	if v := ex.Verify(s.Incoming(), exchange.Keys(c), now.Add(time.Second)); !v.OK {
+		t.Fatalf("rejected a signed request (query %q): %+v", s.Query, v)
+	}
+}
+
+// HeaderOf is an http.Header with each non-empty value of kv: a fuzz
+// target's empty string stands for a header left out.
+func HeaderOf(kv map[string]string) http.Header {
+	h := http.Header{}
+	for name, v := range kv {
+		if v != "" {
+			h.Set(name, v)
+		}
+	}
+	return h
+}
