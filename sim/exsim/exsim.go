@@ -4,8 +4,8 @@
 // list of recent requests served as JSON under /mbx/recent, the request
 // pipeline (body limit, verification, parameters, X-MBX-EXPLAIN, recording),
 // the mapping of ledger errors to answers, a fixed-price spot market list,
-// and a listener. The exchange's
-// envelope, codes and endpoints stay in its own package.
+// and a listener. The exchange's envelope, codes and endpoints stay in its
+// own package.
 package exsim
 
 import (
