@@ -126,9 +126,7 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 		{Name: HeaderRecvWindow, Value: rws},
 		{Name: HeaderSign, Value: sig},
 	}
-	if method == "POST" {
-		s.Headers = append(s.Headers, exchange.Header{Name: "Content-Type", Value: "application/json"})
-	}
+	s.Headers = exchange.WithContentType(s.Headers, s.Body) // a POST always has one, "{}" at least
 	return s, nil
 }
 

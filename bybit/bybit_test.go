@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -28,76 +25,28 @@ type vector struct {
 	WantSignature                              string
 }
 
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(b, &vs); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) < 4 {
-		t.Fatalf("only %d vectors", len(vs))
-	}
-	return vs
-}
-
 func (v vector) request() exchange.Request {
-	req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimestampMs), RecvWindow: time.Duration(v.RecvWindowMs) * time.Millisecond}
-	for _, p := range v.Params {
-		req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-	}
-	return req
+	return exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimestampMs), RecvWindow: time.Duration(v.RecvWindowMs) * time.Millisecond,
+		Params: venuetest.Params(v.Params)}
 }
 
 // TestVectors checks Sign against the vectors, whose signatures openssl
-// computed; with openssl installed (always in CI) it recomputes each one.
+// computed, and recomputes each one with openssl (always installed in CI).
 func TestVectors(t *testing.T) {
-	openssl := ""
-	if p, err := exec.LookPath("openssl"); err == nil {
-		openssl = p
-	} else {
-		testenv.Missing(t, "openssl not found (it recomputes the vectors' signatures)", "apt-get install -y openssl")
-	}
-	for _, v := range loadVectors(t) {
+	venuetest.NeedOpenSSL(t)
+	for _, v := range venuetest.Vectors[vector](t, 4) {
 		t.Run(v.Name, func(t *testing.T) {
-			s, err := New().Sign(v.request(), exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)})
+			c := exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}
+			s, err := New().Sign(v.request(), c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Query != v.WantQuery || string(s.Body) != v.WantBody || string(s.Payload) != v.WantPayload || s.Signature != v.WantSignature {
-				t.Errorf("Sign = query %q body %q payload %q sig %s\nwant query %q body %q payload %q sig %s",
-					s.Query, s.Body, s.Payload, s.Signature, v.WantQuery, v.WantBody, v.WantPayload, v.WantSignature)
-			}
-			want := map[string]string{HeaderAPIKey: v.APIKey, HeaderTimestamp: strconv.FormatInt(v.TimestampMs, 10),
-				HeaderRecvWindow: strconv.FormatInt(v.RecvWindowMs, 10), HeaderSign: v.WantSignature}
-			for _, h := range s.Headers {
-				if w, ok := want[h.Name]; ok && w != h.Value {
-					t.Errorf("header %s = %q, want %q", h.Name, h.Value, w)
-				}
-				delete(want, h.Name)
-			}
-			if len(want) > 0 {
-				t.Errorf("headers missing: %v", want)
-			}
-			if openssl != "" {
-				cmd := exec.Command(openssl, "dgst", "-sha256", "-hmac", v.Secret, "-hex")
-				cmd.Stdin = strings.NewReader(v.WantPayload)
-				out, err := cmd.Output()
-				if err != nil {
-					t.Fatal(err)
-				}
-				f := strings.Fields(string(out))
-				if got := f[len(f)-1]; got != s.Signature {
-					t.Errorf("openssl says %s, Sign says %s", got, s.Signature)
-				}
-			}
-			v := New().Verify(s.Incoming(), exchange.Keys(exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}), time.UnixMilli(v.TimestampMs))
-			if !v.OK {
-				t.Errorf("Verify rejected the vector: %+v", v)
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.WantQuery}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.WantBody},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.WantPayload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.WantSignature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderAPIKey: v.APIKey, HeaderTimestamp: strconv.FormatInt(v.TimestampMs, 10),
+				HeaderRecvWindow: strconv.FormatInt(v.RecvWindowMs, 10), HeaderSign: v.WantSignature})
+			venuetest.CheckOpenSSL(t, "sha256", v.Secret, []byte(v.WantPayload), hex.EncodeToString, s.Signature, "signature")
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(c), time.UnixMilli(v.TimestampMs))
 		})
 	}
 }
@@ -138,43 +87,20 @@ func TestSignBadInput(t *testing.T) {
 	}
 	good := exchange.Credentials{APIKey: "k", Secret: secret.FromString("s")}
 	req := exchange.Request{Method: "GET", Path: "/v5/order/realtime", Time: time.UnixMilli(1700000000000)}
-	tests := []struct {
-		name string
-		req  func(*exchange.Request)
-		c    func(*exchange.Credentials)
-		want string
-	}{
-		{"no key", nil, func(c *exchange.Credentials) { c.APIKey = "" }, "--api-key"},
-		{"no secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"},
-		{"passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.FromString("p") }, "drop --api-passphrase-file"},
-		{"ed25519 key", nil, func(c *exchange.Credentials) { c.Signer = ed }, "HMAC (system-generated) or RSA"},
-		{"DELETE", func(r *exchange.Request) { r.Method = "DELETE" }, nil, "only GET and POST"},
-		{"v3 path", func(r *exchange.Request) { r.Path = "/spot/v3/private/order" }, nil, "v5 path"},
-		{"query in path", func(r *exchange.Request) { r.Path = "/v5/order/realtime?category=spot" }, nil, "without a query"},
-		{"no time", func(r *exchange.Request) { r.Time = time.Time{} }, nil, "time is not set"},
-		{"sub-ms window", func(r *exchange.Request) { r.RecvWindow = time.Microsecond }, nil, "whole number of milliseconds"},
-		{"repeated", func(r *exchange.Request) {
+	venuetest.SignRefuses(t, New(), req, good, nil, `"s"`, []venuetest.BadSign{
+		venuetest.Bad("no key", nil, func(c *exchange.Credentials) { c.APIKey = "" }, "--api-key"),
+		venuetest.Bad("no secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"),
+		venuetest.Bad("passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.FromString("p") }, "drop --api-passphrase-file"),
+		venuetest.Bad("ed25519 key", nil, func(c *exchange.Credentials) { c.Signer = ed }, "HMAC (system-generated) or RSA"),
+		venuetest.Bad("DELETE", func(r *exchange.Request) { r.Method = "DELETE" }, nil, "only GET and POST"),
+		venuetest.Bad("v3 path", func(r *exchange.Request) { r.Path = "/spot/v3/private/order" }, nil, "v5 path"),
+		venuetest.Bad("query in path", func(r *exchange.Request) { r.Path = "/v5/order/realtime?category=spot" }, nil, "without a query"),
+		venuetest.Bad("no time", func(r *exchange.Request) { r.Time = time.Time{} }, nil, "time is not set"),
+		venuetest.Bad("sub-ms window", func(r *exchange.Request) { r.RecvWindow = time.Microsecond }, nil, "whole number of milliseconds"),
+		venuetest.Bad("repeated", func(r *exchange.Request) {
 			r.Params = []exchange.Param{{Name: "a", Value: "1"}, {Name: "a", Value: "2"}}
-		}, nil, "given twice"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, c := req, good
-			if tt.req != nil {
-				tt.req(&r)
-			}
-			if tt.c != nil {
-				tt.c(&c)
-			}
-			_, err := New().Sign(r, c)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want it to say %q", err, tt.want)
-			}
-			if strings.Contains(err.Error(), "\"s\"") {
-				t.Error("the secret leaks into the error")
-			}
-		})
-	}
+		}, nil, "given twice"),
+	})
 	var pe *exchange.ParamError
 	_, err = New().Sign(exchange.Request{Method: "GET", Path: "/v5/x", Time: time.Now(), Params: []exchange.Param{{Name: "", Value: "1"}}}, good)
 	if !errors.As(err, &pe) {

@@ -16,19 +16,9 @@ import (
 	"github.com/mbxkit/mbx/sim/store"
 )
 
-// market is one spot symbol the local exchange lists, at a fixed price.
-type market struct {
-	symbol, base, quote string
-	price               decimal.Decimal
-}
-
-// markets are the spot symbols the local exchange lists. Prices are fixed so
-// that a limit order below them rests and one above them fills at once.
-func markets() []market {
-	return []market{
-		{"BTCUSDT", "BTC", "USDT", decimal.RequireFromString("60000")},
-		{"ETHUSDT", "ETH", "USDT", decimal.RequireFromString("3000")},
-	}
+// markets are the spot symbols the local exchange lists, at fixed prices.
+func markets() exsim.Markets {
+	return exsim.NewMarkets(exsim.Spot("BTCUSDT", "BTC", "USDT", "60000"), exsim.Spot("ETHUSDT", "ETH", "USDT", "3000"))
 }
 
 // Emulator is Bybit's local exchange: v5 authentication on server time,
@@ -38,18 +28,14 @@ func markets() []market {
 // requests as JSON.
 type Emulator struct {
 	*exsim.Base // Handler, Start, Close, Recent
-	markets     map[string]market
+	markets     exsim.Markets
 }
 
 var _ exchange.Emulator = (*Emulator)(nil)
 
 // NewEmulator builds Bybit's local exchange from cfg; Start listens.
 func (Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (exchange.Emulator, error) {
-	e, err := NewEmulator(ctx, cfg)
-	if err != nil {
-		return nil, err // not a typed nil in the interface
-	}
-	return e, nil
+	return exsim.AsEmulator(NewEmulator(ctx, cfg))
 }
 
 // NewEmulator builds Bybit's local exchange from cfg. Keys with a passphrase
@@ -59,26 +45,16 @@ func NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (*Emulator, e
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{Base: b, markets: map[string]market{}}
-	for _, m := range markets() {
-		e.markets[m.symbol] = m
-	}
+	e := &Emulator{Base: b, markets: markets()}
 	e.routes()
 	return e, nil
 }
 
-// apiError is a Bybit answer other than success.
-type apiError struct {
-	status      int
-	code        string
-	msg         string
-	explanation string
-}
-
-func (e *apiError) Error() string { return e.code + " " + e.msg }
+// apiError is a Bybit answer other than success, in the frame's terms.
+type apiError = exsim.Reply
 
 func paramErr(msg, explanation string) *apiError {
-	return &apiError{status: http.StatusOK, code: CodeParams, msg: msg, explanation: explanation}
+	return &apiError{Status: http.StatusOK, Code: CodeParams, Msg: msg, Explanation: explanation}
 }
 
 type handler func(ctx context.Context, account string, p map[string]string) (any, *apiError)
@@ -100,8 +76,8 @@ func (e *Emulator) routes() {
 	e.route("GET /v5/order/realtime", true, e.realtime)
 	e.route("POST /v5/order/cancel", true, e.cancelOrder)
 	e.route("/", false, func(context.Context, string, map[string]string) (any, *apiError) {
-		return nil, &apiError{status: http.StatusNotFound, code: "10017", msg: "route not found",
-			explanation: "mbx's Bybit local exchange does not serve this method and path"}
+		return nil, &apiError{Status: http.StatusNotFound, Code: "10017", Msg: "route not found",
+			Explanation: "mbx's Bybit local exchange does not serve this method and path"}
 	})
 }
 
@@ -123,7 +99,7 @@ func (e *Emulator) route(pattern string, private bool, h handler) {
 	e.Handle(api, pattern, private, func(r *http.Request, account string, p map[string]string, _ []byte) exsim.Reply {
 		res, aerr := h(r.Context(), account, p)
 		if aerr != nil {
-			return exsim.Reply{Status: aerr.status, Code: aerr.code, Msg: aerr.msg, Explanation: aerr.explanation}
+			return *aerr
 		}
 		return exsim.Reply{Status: http.StatusOK, Code: CodeOK, Msg: "OK", Data: res}
 	})
@@ -142,12 +118,12 @@ func (e *Emulator) instruments(_ context.Context, _ string, p map[string]string)
 	list := []any{}
 	switch cat {
 	case "spot":
-		for _, m := range markets() {
-			if s := p["symbol"]; s != "" && s != m.symbol {
+		for _, m := range e.markets.All() {
+			if s := p["symbol"]; s != "" && s != m.Symbol {
 				continue
 			}
 			list = append(list, map[string]any{
-				"symbol": m.symbol, "baseCoin": m.base, "quoteCoin": m.quote, "innovation": "0", "status": "Trading", "marginTrading": "none",
+				"symbol": m.Symbol, "baseCoin": m.Base, "quoteCoin": m.Quote, "innovation": "0", "status": "Trading", "marginTrading": "none",
 				"lotSizeFilter": map[string]string{"basePrecision": "0.000001", "quotePrecision": "0.00000001", "minOrderQty": "0.000048", "maxOrderQty": "100", "minOrderAmt": "1", "maxOrderAmt": "2000000"},
 				"priceFilter":   map[string]string{"tickSize": "0.01"},
 			})
@@ -167,18 +143,11 @@ func (e *Emulator) queryAPI(_ context.Context, account string, _ map[string]stri
 }
 
 func (e *Emulator) coins(context.Context, string, map[string]string) (any, *apiError) {
-	seen := map[string]bool{}
 	var rows []any
-	for _, m := range markets() {
-		for _, c := range []string{m.base, m.quote} {
-			if seen[c] {
-				continue
-			}
-			seen[c] = true
-			rows = append(rows, map[string]any{"name": c, "coin": c, "remainAmount": "1000000", "chains": []any{
-				map[string]string{"chainType": c, "confirmation": "10", "withdrawFee": "0", "depositMin": "0", "withdrawMin": "0", "chain": c, "chainDeposit": "1", "chainWithdraw": "1", "minAccuracy": "8"},
-			}})
-		}
+	for _, c := range e.markets.Assets() {
+		rows = append(rows, map[string]any{"name": c, "coin": c, "remainAmount": "1000000", "chains": []any{
+			map[string]string{"chainType": c, "confirmation": "10", "withdrawFee": "0", "depositMin": "0", "withdrawMin": "0", "chain": c, "chainDeposit": "1", "chainWithdraw": "1", "minAccuracy": "8"},
+		}})
 	}
 	return map[string]any{"rows": rows}, nil
 }
@@ -217,16 +186,16 @@ func (e *Emulator) walletBalance(ctx context.Context, account string, p map[stri
 	return map[string]any{"list": []any{map[string]any{"accountType": "UNIFIED", "totalEquity": total.String(), "totalWalletBalance": total.String(), "coin": coins}}}, nil
 }
 
-func (e *Emulator) spotMarket(p map[string]string) (market, *apiError) {
+func (e *Emulator) spotMarket(p map[string]string) (store.Market, *apiError) {
 	if c := p["category"]; c != "spot" {
 		if c == "" {
-			return market{}, paramErr("category can not be empty", "send category=spot")
+			return store.Market{}, paramErr("category can not be empty", "send category=spot")
 		}
-		return market{}, paramErr("Illegal category", "the local exchange trades category=spot only; got "+strconv.Quote(c))
+		return store.Market{}, paramErr("Illegal category", "the local exchange trades category=spot only; got "+strconv.Quote(c))
 	}
-	m, ok := e.markets[p["symbol"]]
+	m, ok := e.markets.Lookup(p["symbol"])
 	if !ok {
-		return market{}, paramErr("params error: symbol invalid", "unknown symbol "+strconv.Quote(p["symbol"])+"; the local exchange lists BTCUSDT and ETHUSDT")
+		return store.Market{}, paramErr("params error: symbol invalid", "unknown symbol "+strconv.Quote(p["symbol"])+"; the local exchange lists BTCUSDT and ETHUSDT")
 	}
 	return m, nil
 }
@@ -236,7 +205,7 @@ func (e *Emulator) createOrder(ctx context.Context, account string, p map[string
 	if aerr != nil {
 		return nil, aerr
 	}
-	o := store.NewOrder{Symbol: m.symbol, Now: e.Now(), ClientOrderID: p["orderLinkId"]}
+	o := store.NewOrder{Symbol: m.Symbol, Now: e.Now(), ClientOrderID: p["orderLinkId"]}
 	switch p["side"] {
 	case "Buy":
 		o.Side = store.SideBuy
@@ -281,7 +250,7 @@ func (e *Emulator) createOrder(ctx context.Context, account string, p map[string
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = "mbx" + strconv.FormatInt(o.Now.UnixNano(), 36)
 	}
-	ord, err := e.Store.PlaceOrder(ctx, account, store.Market{Symbol: m.symbol, Base: m.base, Quote: m.quote, Price: m.price}, o)
+	ord, err := e.Store.PlaceOrder(ctx, account, m, o)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -293,7 +262,7 @@ func orderRef(p map[string]string) (int64, string, *apiError) {
 	if s := p["orderId"]; s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
-			return 0, "", &apiError{status: http.StatusOK, code: CodeOrderMissing, msg: "Order does not exist.", explanation: "no order has orderId " + strconv.Quote(s)}
+			return 0, "", &apiError{Status: http.StatusOK, Code: CodeOrderMissing, Msg: "Order does not exist.", Explanation: "no order has orderId " + strconv.Quote(s)}
 		}
 		id = n
 	}
@@ -314,7 +283,7 @@ func (e *Emulator) realtime(ctx context.Context, account string, p map[string]st
 		if aerr != nil {
 			return nil, aerr
 		}
-		o, err := e.Store.GetOrder(ctx, account, m.symbol, id, link)
+		o, err := e.Store.GetOrder(ctx, account, m.Symbol, id, link)
 		if err != nil && !errors.Is(err, store.ErrUnknownOrder) {
 			return nil, storeErr(err)
 		}
@@ -324,7 +293,7 @@ func (e *Emulator) realtime(ctx context.Context, account string, p map[string]st
 	} else {
 		sym := p["symbol"]
 		if sym != "" {
-			if _, ok := e.markets[sym]; !ok {
+			if _, ok := e.markets.Lookup(sym); !ok {
 				return nil, paramErr("params error: symbol invalid", "unknown symbol "+strconv.Quote(sym))
 			}
 		}
@@ -353,7 +322,7 @@ func (e *Emulator) cancelOrder(ctx context.Context, account string, p map[string
 	if id == 0 && link == "" {
 		return nil, paramErr("params error: orderId or orderLinkId is required", "send orderId or orderLinkId")
 	}
-	o, err := e.Store.CancelOrder(ctx, account, m.symbol, id, link, e.Now())
+	o, err := e.Store.CancelOrder(ctx, account, m.Symbol, id, link, e.Now())
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -404,16 +373,16 @@ func storeErr(err error) *apiError {
 	var fe *store.FieldError
 	switch {
 	case errors.Is(err, store.ErrInsufficientBalance):
-		return &apiError{status: http.StatusOK, code: "170131", msg: "Insufficient balance.", explanation: "the account's free balance does not cover the order"}
+		return &apiError{Status: http.StatusOK, Code: "170131", Msg: "Insufficient balance.", Explanation: "the account's free balance does not cover the order"}
 	case errors.Is(err, store.ErrUnknownOrder):
-		return &apiError{status: http.StatusOK, code: "170213", msg: "Order does not exist.", explanation: "no such order for this account and symbol"}
+		return &apiError{Status: http.StatusOK, Code: "170213", Msg: "Order does not exist.", Explanation: "no such order for this account and symbol"}
 	case errors.Is(err, store.ErrDuplicateOrder):
-		return &apiError{status: http.StatusOK, code: "170141", msg: "Duplicate clientOrderId", explanation: "orderLinkId is held by an open order; use a new one"}
+		return &apiError{Status: http.StatusOK, Code: "170141", Msg: "Duplicate clientOrderId", Explanation: "orderLinkId is held by an open order; use a new one"}
 	case errors.Is(err, store.ErrWouldMatch):
-		return &apiError{status: http.StatusOK, code: "170213", msg: "Order rejected: PostOnly would take", explanation: "a PostOnly order priced to fill at once is rejected"}
+		return &apiError{Status: http.StatusOK, Code: "170213", Msg: "Order rejected: PostOnly would take", Explanation: "a PostOnly order priced to fill at once is rejected"}
 	case errors.As(err, &fe):
 		return paramErr("params error: "+fe.Field+" invalid", fe.Problem)
 	default:
-		return &apiError{status: http.StatusInternalServerError, code: "10016", msg: "Server error.", explanation: "the local exchange's ledger failed: " + err.Error()}
+		return &apiError{Status: http.StatusInternalServerError, Code: "10016", Msg: "Server error.", Explanation: "the local exchange's ledger failed: " + err.Error()}
 	}
 }

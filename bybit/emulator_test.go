@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -31,50 +32,15 @@ type envelope struct {
 
 func (cl client) do(method, path string, params ...string) (envelope, http.Header) {
 	cl.t.Helper()
-	req := exchange.Request{Method: method, Path: path, Time: cl.now()}
-	for i := 0; i+1 < len(params); i += 2 {
-		req.Params = append(req.Params, exchange.Param{Name: params[i], Value: params[i+1]})
-	}
-	s, err := New().Sign(req, cl.c)
-	if err != nil {
-		cl.t.Fatal(err)
-	}
-	return cl.send(s)
-}
-
-func (cl client) send(s exchange.Signed) (envelope, http.Header) {
-	cl.t.Helper()
-	hr, err := http.NewRequestWithContext(context.Background(), s.Method, cl.base+s.Target(), strings.NewReader(string(s.Body)))
-	if err != nil {
-		cl.t.Fatal(err)
-	}
-	s.Apply(hr.Header)
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		cl.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
-		cl.t.Fatalf("%s %s: not Bybit's envelope: %s", s.Method, s.Path, b)
-	}
-	return env, resp.Header
+	resp, body := venuetest.Call(cl.t, New(), cl.base, cl.c, cl.now(), method, path, venuetest.Pairs(params...)...)
+	return venuetest.Decode[envelope](cl.t, body), resp.Header
 }
 
 func startEmulator(t *testing.T, path string, now func() time.Time) (*Emulator, string) {
 	t.Helper()
-	em, err := NewEmulator(context.Background(), exchange.EmulatorConfig{DataPath: path, Now: now, Keys: []exchange.EmulatorKey{
+	return venuetest.Start(t, NewEmulator, exchange.EmulatorConfig{DataPath: path, Now: now, Keys: []exchange.EmulatorKey{
 		{APIKey: "KEY123", Secret: secret.FromString(testSecret), Balances: map[string]string{"USDT": "10000", "BTC": "1"}},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := em.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return em, base
 }
 
 func TestEmulatorOrders(t *testing.T) {

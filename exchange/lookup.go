@@ -42,3 +42,10 @@ func Clip(s string, n int) string {
 	}
 	return s
 }
+
+// Unauthorized is the verdict on a request refused for its authentication:
+// HTTP 401 with the exchange's own code and message, mbx's explanation and
+// the client mistakes found.
+func Unauthorized(apiKey, code, message, explanation string, mistakes ...string) Verdict {
+	return Verdict{APIKey: apiKey, Status: http.StatusUnauthorized, Code: code, Message: message, Explanation: explanation, Mistakes: mistakes}
+}

@@ -169,3 +169,42 @@ func Search(attempts []Variant, check func([]byte) bool) []string {
 func SecretAttempts(secret []byte) []Variant {
 	return append([]Variant{{Value: secret}}, SecretVariants(secret)...)
 }
+
+// MaxSignMistakes bounds what CrossSearch names: past a few, more guesses
+// only bury the likely one.
+const MaxSignMistakes = 4
+
+// CrossSearch crosses every reading of secret (SecretAttempts) with every
+// string a client may have signed, and names each pair whose signature is
+// the one sent, at most MaxSignMistakes, in order. For each reading, try
+// returns the candidate strings (Mistake "" for the right one) and match,
+// which reports whether a candidate signed with that reading gives the
+// signature sent and, when it does only in a wrong encoding, how. A finding
+// joins the string's mistake, the secret's and the encoding's with "; ";
+// the right string, secret and encoding together is no finding. The
+// exchange keeps its own signing rules in try; only the search is shared.
+func CrossSearch(secret []byte, try func(secret []byte) (candidates []Variant, match func(payload []byte) (encoding string, ok bool))) []string {
+	var out []string
+	for _, sv := range SecretAttempts(secret) {
+		cands, match := try(sv.Value)
+		for _, c := range cands {
+			encoding, ok := match(c.Value)
+			if !ok {
+				continue
+			}
+			var what []string
+			for _, w := range []string{c.Mistake, sv.Mistake, encoding} {
+				if w != "" {
+					what = append(what, w)
+				}
+			}
+			if len(what) > 0 {
+				out = append(out, strings.Join(what, "; "))
+			}
+			if len(out) >= MaxSignMistakes {
+				return out
+			}
+		}
+	}
+	return out
+}

@@ -143,3 +143,31 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// Placed is a Signed holding method, path and ps where exchanges that read
+// GET and DELETE parameters from the query and every other method's from a
+// JSON body expect them: the query as QueryString writes it, or the body as
+// JSONBody does. No parameters means no body at all, so that the empty
+// string is what gets signed, not "{}".
+func Placed(method, path string, ps []Param) Signed {
+	s := Signed{Method: method, Path: path}
+	switch method {
+	case "GET", "DELETE":
+		s.Query = QueryString(ps)
+	default:
+		if len(ps) > 0 {
+			s.Body = JSONBody(ps)
+		}
+	}
+	return s
+}
+
+// WithContentType returns headers with Content-Type: application/json added
+// when body is not empty: servers read a body without it as a form, and one
+// without a body must not claim a type.
+func WithContentType(headers []Header, body []byte) []Header {
+	if len(body) == 0 {
+		return headers
+	}
+	return append(headers, Header{Name: "Content-Type", Value: "application/json"})
+}

@@ -196,3 +196,27 @@ func TestMergedCases(t *testing.T) {
 		t.Errorf("SecretAttempts: %q", sa)
 	}
 }
+
+func TestPlaced(t *testing.T) {
+	ps := []exchange.Param{{Name: "b", Value: "1 2"}, {Name: "a", Value: "x"}}
+	tests := []struct {
+		method      string
+		ps          []exchange.Param
+		query, body string
+	}{
+		{"GET", ps, "b=1%202&a=x", ""},
+		{"DELETE", ps, "b=1%202&a=x", ""},
+		{"POST", ps, "", `{"b":"1 2","a":"x"}`},
+		{"PUT", nil, "", ""}, // no parameters: no body, not "{}"
+	}
+	for _, tt := range tests {
+		s := exchange.Placed(tt.method, "/p", tt.ps)
+		if s.Method != tt.method || s.Path != "/p" || s.Query != tt.query || string(s.Body) != tt.body {
+			t.Errorf("Placed(%s) = %+v, want query %q body %q", tt.method, s, tt.query, tt.body)
+		}
+		h := exchange.WithContentType(nil, s.Body)
+		if want := tt.body != ""; (len(h) == 1 && h[0].Name == "Content-Type" && h[0].Value == "application/json") != want || (!want && len(h) != 0) {
+			t.Errorf("WithContentType(%s) = %v, want Content-Type: %v", tt.method, h, want)
+		}
+	}
+}

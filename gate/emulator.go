@@ -45,9 +45,7 @@ func (x Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) 
 			return exsim.Reply{Status: http.StatusBadRequest, Code: "INVALID_REQUEST_BODY", Msg: "Invalid request body: " + err.Error()}
 		},
 	}
-	e.HandleRoutes(api, e.publicRoutes(), func(r *http.Request, account string, p map[string]string, _ []byte) exsim.Reply {
-		return exsim.Result(e.private(r.Context(), account, r, p))
-	})
+	e.Serve(api, e.publicRoutes(), e.private)
 	return e, nil
 }
 

@@ -98,16 +98,10 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 	if err := checkRequest(method, req); err != nil {
 		return exchange.Signed{}, err
 	}
-	s := exchange.Signed{Method: method, Path: req.Path}
+	s := exchange.Placed(method, req.Path, req.Params)
 	var rawQuery string
-	switch method {
-	case "GET", "DELETE":
-		s.Query = exchange.QueryString(req.Params)
+	if s.Query != "" {
 		rawQuery = rawQueryOf(req.Params)
-	default:
-		if len(req.Params) > 0 { // no parameters: no body, and the empty string signed
-			s.Body = exchange.JSONBody(req.Params)
-		}
 	}
 	ts := strconv.FormatInt(req.Time.Unix(), 10)
 	s.Payload = signatureString(nil, method, req.Path, rawQuery, s.Body, ts)
@@ -117,9 +111,7 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 		{Name: HeaderSign, Value: s.Signature},
 		{Name: HeaderTimestamp, Value: ts},
 	}
-	if len(s.Body) > 0 {
-		s.Headers = append(s.Headers, exchange.Header{Name: "Content-Type", Value: "application/json"})
-	}
+	s.Headers = exchange.WithContentType(s.Headers, s.Body)
 	return s, nil
 }
 

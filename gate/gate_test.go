@@ -2,10 +2,6 @@ package gate
 
 import (
 	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +9,7 @@ import (
 
 	"github.com/mbxkit/mbx/exchange"
 	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -31,75 +28,27 @@ type vector struct {
 	Signature string      `json:"signature"`
 }
 
-func loadVectors(t testing.TB) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Vectors []vector }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	if len(f.Vectors) == 0 {
-		t.Fatal("no vectors")
-	}
-	return f.Vectors
-}
-
-func header(s exchange.Signed, name string) string {
-	for _, h := range s.Headers {
-		if h.Name == name {
-			return h.Value
-		}
-	}
-	return ""
-}
-
-func incoming(s exchange.Signed) exchange.Incoming {
-	h := http.Header{}
-	s.Apply(h)
-	return exchange.Incoming{Method: s.Method, Path: s.Path, RawQuery: s.Query, Header: h, Body: s.Body}
-}
-
-func lookupOf(c exchange.Credentials) exchange.Lookup {
-	return func(k string) (exchange.Credentials, bool) { return c, k == c.APIKey }
-}
-
 // TestVectors signs every vector and compares each byte with the values
 // computed independently (Python's hmac and hashlib), then re-derives the
 // body hash and the signature with openssl.
 func TestVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range venuetest.Vectors[vector](t, 1) {
 		t.Run(v.ID, func(t *testing.T) {
-			req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.Unix(v.TimeS, 0)}
-			for _, p := range v.Params {
-				req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-			}
+			req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.Unix(v.TimeS, 0), Params: venuetest.Params(v.Params)}
 			c := exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret)}
 			s, err := New().Sign(req, c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range []struct{ name, got, want string }{
-				{"query", s.Query, v.Query}, {"body", string(s.Body), v.Body}, {"payload", string(s.Payload), v.Payload},
-				{"signature", s.Signature, v.Signature}, {HeaderSign, header(s, HeaderSign), v.Signature},
-				{HeaderTimestamp, header(s, HeaderTimestamp), strconv.FormatInt(v.TimeS, 10)}, {HeaderKey, header(s, HeaderKey), v.APIKey},
-			} {
-				if f.got != f.want {
-					t.Errorf("%s = %q, want %q", f.name, f.got, f.want)
-				}
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.Query}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.Body},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.Payload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.Signature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderSign: v.Signature, HeaderTimestamp: strconv.FormatInt(v.TimeS, 10), HeaderKey: v.APIKey})
 			lines := strings.Split(string(s.Payload), "\n")
 			if got := hex.EncodeToString(testenv.OpenSSLHMAC(t, "sha512", "", s.Body)); len(lines) != 5 || lines[3] != got {
 				t.Errorf("openssl says the body hash is %s; payload %q", got, s.Payload)
 			}
-			if got := hex.EncodeToString(testenv.OpenSSLHMAC(t, "sha512", v.Secret, s.Payload)); got != s.Signature {
-				t.Errorf("openssl says the signature is %s, Sign says %s", got, s.Signature)
-			}
-			if vd := New().Verify(incoming(s), lookupOf(c), req.Time.Add(30*time.Second)); !vd.OK {
-				t.Errorf("Verify rejected a vector: %+v", vd)
-			}
+			venuetest.CheckOpenSSL(t, "sha512", v.Secret, s.Payload, hex.EncodeToString, s.Signature, "signature")
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(c), req.Time.Add(30*time.Second))
 		})
 	}
 }
@@ -115,36 +64,16 @@ func TestSignBadInput(t *testing.T) {
 		return exchange.Request{Method: "POST", Path: "/api/v4/spot/orders", Time: now, Params: ps}
 	}
 	p := func(n, v string) exchange.Param { return exchange.Param{Name: n, Value: v} }
-	tests := []struct {
-		name string
-		req  exchange.Request
-		c    func(exchange.Credentials) exchange.Credentials
-		want string
-	}{
-		{"wrong key kind", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Signer = ed; return c }, "wrong kind"},
-		{"a passphrase", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Passphrase = secret.FromString("p"); return c }, "no passphrase"},
-		{"empty secret", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Secret = secret.Value{}; return c }, "--key-file"},
-		{"no prefix", exchange.Request{Method: "GET", Path: "/spot/accounts", Time: now}, nil, "/api/v4/"},
-		{"no timestamp", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts"}, nil, "timestamp"},
-		{"pair spelling", order(p("currency_pair", "BTC-USDT"), p("side", "buy"), p("amount", "1"), p("price", "1")), nil, "BTC_USDT"},
-		{"side case", order(p("currency_pair", "BTC_USDT"), p("side", "Buy"), p("amount", "1"), p("price", "1")), nil, "lower case"},
-		{"text prefix", order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1"), p("price", "1"), p("text", "abc")), nil, "t-"},
-		{"limit without price", order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1")), nil, "price"},
-		{"empty name", exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now, Params: []exchange.Param{p("", "x")}}, nil, "empty name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := base
-			if tt.c != nil {
-				c = tt.c(c)
-			}
-			_, err := New().Sign(tt.req, c)
-			if !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want ErrBadRequest naming %q", err, tt.want)
-			}
-		})
-	}
+	venuetest.SignRefuses(t, New(), exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now}, base, ErrBadRequest, "", []venuetest.BadSign{
+		venuetest.Bad("wrong key kind", nil, func(c *exchange.Credentials) { c.Signer = ed }, "wrong kind"),
+		venuetest.Bad("a passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.FromString("p") }, "no passphrase"),
+		venuetest.Bad("empty secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"),
+		venuetest.Bad("no prefix", venuetest.Set(exchange.Request{Method: "GET", Path: "/spot/accounts", Time: now}), nil, "/api/v4/"),
+		venuetest.Bad("no timestamp", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts"}), nil, "timestamp"),
+		venuetest.Bad("pair spelling", venuetest.Set(order(p("currency_pair", "BTC-USDT"), p("side", "buy"), p("amount", "1"), p("price", "1"))), nil, "BTC_USDT"),
+		venuetest.Bad("side case", venuetest.Set(order(p("currency_pair", "BTC_USDT"), p("side", "Buy"), p("amount", "1"), p("price", "1"))), nil, "lower case"),
+		venuetest.Bad("text prefix", venuetest.Set(order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1"), p("price", "1"), p("text", "abc"))), nil, "t-"),
+		venuetest.Bad("limit without price", venuetest.Set(order(p("currency_pair", "BTC_USDT"), p("side", "buy"), p("amount", "1"))), nil, "price"),
+		venuetest.Bad("empty name", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v4/spot/accounts", Time: now, Params: []exchange.Param{p("", "x")}}), nil, "empty name"),
+	})
 }

@@ -26,8 +26,7 @@ var messages = map[string]string{
 }
 
 func reject(apiKey, label, explanation string, mistakes ...string) exchange.Verdict {
-	return exchange.Verdict{APIKey: apiKey, Status: http.StatusUnauthorized, Code: label,
-		Message: messages[label], Explanation: explanation, Mistakes: mistakes}
+	return exchange.Unauthorized(apiKey, label, messages[label], explanation, mistakes...)
 }
 
 // Verify checks r as Gate does at server time now: KEY, SIGN and Timestamp
@@ -82,62 +81,45 @@ func timestampProblem(sec float64, now time.Time) string {
 	return fmt.Sprintf("Timestamp is %.0fs behind the server; Gate allows 60s: sync the clock with GET /api/v4/spot/time and sign just before sending", -diff)
 }
 
-// candidate is one way a client may have built the signature string.
-type candidate struct {
-	what    string
-	payload []byte
-}
+// candidate is one way a client may have built the signature string: the
+// mistake that builds it ("" for the right one) and its bytes.
+type candidate = exchange.Variant
 
 // signMistakes tries each way of reading the secret against each way of
 // building the signature string that people get wrong, and names those
 // that give the SIGN sent. Small and explicit: a few dozen HMACs.
 func signMistakes(key secret.Value, sig, ts, query string, r exchange.Incoming) []string {
 	cands := candidates(ts, query, r)
-	var out []string
-	for _, sv := range exchange.SecretAttempts(key.Expose()) {
-		m := newMAC(secret.New(sv.Value))
+	return exchange.CrossSearch(key.Expose(), func(sv []byte) ([]candidate, func([]byte) (string, bool)) {
+		m := newMAC(secret.New(sv))
 		// Keying the body hash with the secret needs the secret, so this
 		// candidate is built per secret variant.
-		keyed := candidate{"the body was hashed with HMAC-SHA512(secret, body): Gate wants the plain SHA-512 of the body",
-			[]byte(fmt.Sprintf("%s\n%s\n%s\n%s\n%s", r.Method, r.Path, query, hex.EncodeToString(m.sum(r.Body)), ts))}
-		for _, c := range append(cands, keyed) {
-			sum := m.sum(c.payload)
-			var what []string
-			if c.what != "" {
-				what = append(what, c.what)
-			}
-			if sv.Mistake != "" {
-				what = append(what, sv.Mistake)
-			}
+		keyed := candidate{Mistake: "the body was hashed with HMAC-SHA512(secret, body): Gate wants the plain SHA-512 of the body",
+			Value: []byte(fmt.Sprintf("%s\n%s\n%s\n%s\n%s", r.Method, r.Path, query, hex.EncodeToString(m.sum(r.Body)), ts))}
+		return append(cands[:len(cands):len(cands)], keyed), func(payload []byte) (string, bool) {
+			sum := m.sum(payload)
 			switch sig {
 			case hex.EncodeToString(sum):
+				return "", true
 			case strings.ToUpper(hex.EncodeToString(sum)):
-				what = append(what, "SIGN was upper-case hex: Gate compares lower-case hex")
+				return "SIGN was upper-case hex: Gate compares lower-case hex", true
 			case base64.StdEncoding.EncodeToString(sum):
-				what = append(what, "SIGN was base64: Gate wants lower-case hex of the HMAC-SHA512")
-			default:
-				continue
+				return "SIGN was base64: Gate wants lower-case hex of the HMAC-SHA512", true
 			}
-			if len(what) > 0 {
-				out = append(out, strings.Join(what, "; "))
-			}
-			if len(out) >= 4 {
-				return out
-			}
+			return "", false
 		}
-	}
-	return out
+	})
 }
 
 func candidates(ts, query string, r exchange.Incoming) []candidate {
 	var cs []candidate
 	add := func(what, method, path, q string, body []byte) {
-		cs = append(cs, candidate{what, signatureString(nil, method, path, q, body, ts)})
+		cs = append(cs, candidate{Mistake: what, Value: signatureString(nil, method, path, q, body, ts)})
 	}
 	// addHash builds a signature string whose body-hash field is hash.
 	addHash := func(what, hash string) {
 		p := fmt.Sprintf("%s\n%s\n%s\n%s\n%s", r.Method, r.Path, query, hash, ts)
-		cs = append(cs, candidate{what, []byte(p)})
+		cs = append(cs, candidate{Mistake: what, Value: []byte(p)})
 	}
 	add("", r.Method, r.Path, query, r.Body)
 	if r.RawQuery != query {
@@ -173,8 +155,8 @@ func candidates(ts, query string, r exchange.Incoming) []candidate {
 	s512 := sha512.Sum512(r.Body)
 	addHash("the body hash was upper-case hex: write hex(SHA-512(body)) in lower case", strings.ToUpper(hex.EncodeToString(s512[:])))
 	if sec, err := strconv.ParseInt(ts, 10, 64); err == nil {
-		cs = append(cs, candidate{"the signature string used the timestamp in milliseconds while the Timestamp header carries seconds: use the same seconds value in both",
-			signatureString(nil, r.Method, r.Path, query, r.Body, strconv.FormatInt(sec*1000, 10))})
+		cs = append(cs, candidate{Mistake: "the signature string used the timestamp in milliseconds while the Timestamp header carries seconds: use the same seconds value in both",
+			Value: signatureString(nil, r.Method, r.Path, query, r.Body, strconv.FormatInt(sec*1000, 10))})
 	}
 	return cs
 }

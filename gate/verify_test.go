@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -24,11 +25,7 @@ var (
 
 func signed(t *testing.T, method, path string, params ...exchange.Param) exchange.Signed {
 	t.Helper()
-	s, err := New().Sign(exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return venuetest.MustSign(t, New(), exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
 }
 
 func hmac512(key string, msg []byte) string {
@@ -47,7 +44,7 @@ func TestVerify(t *testing.T) {
 	}
 	ts := strconv.FormatInt(testNow.Unix(), 10)
 	withSign := func(s exchange.Signed, sig string) exchange.Incoming {
-		in := incoming(s)
+		in := s.Incoming()
 		in.Header.Set(HeaderSign, sig)
 		return in
 	}
@@ -63,25 +60,25 @@ func TestVerify(t *testing.T) {
 		explanation string
 		mistake     string
 	}{
-		{"accepted GET", func() exchange.Incoming { return incoming(get()) }, testNow, "", "", ""},
-		{"accepted POST", func() exchange.Incoming { return incoming(post()) }, testNow, "", "", ""},
-		{"accepted 59 s late", func() exchange.Incoming { return incoming(get()) }, testNow.Add(59 * time.Second), "", "", ""},
+		{"accepted GET", func() exchange.Incoming { return get().Incoming() }, testNow, "", "", ""},
+		{"accepted POST", func() exchange.Incoming { return post().Incoming() }, testNow, "", "", ""},
+		{"accepted 59 s late", func() exchange.Incoming { return get().Incoming() }, testNow.Add(59 * time.Second), "", "", ""},
 		{"accepted encoded query", func() exchange.Incoming {
-			return incoming(signed(t, "GET", "/api/v4/spot/orders", p("currency_pair", "BTC_USDT"), p("text", "t-a b,ü")))
+			return signed(t, "GET", "/api/v4/spot/orders", p("currency_pair", "BTC_USDT"), p("text", "t-a b,ü")).Incoming()
 		}, testNow, "", "", ""},
 		{"missing SIGN", func() exchange.Incoming {
-			in := incoming(get())
+			in := get().Incoming()
 			in.Header.Del(HeaderSign)
 			return in
 		}, testNow, LabelMissingHeader, "SIGN", ""},
-		{"61 s late", func() exchange.Incoming { return incoming(get()) }, testNow.Add(61 * time.Second), LabelRequestExpired, "behind", ""},
+		{"61 s late", func() exchange.Incoming { return get().Incoming() }, testNow.Add(61 * time.Second), LabelRequestExpired, "behind", ""},
 		{"milliseconds", func() exchange.Incoming {
-			in := incoming(get())
+			in := get().Incoming()
 			in.Header.Set(HeaderTimestamp, strconv.FormatInt(testNow.UnixMilli(), 10))
 			return in
 		}, testNow, LabelRequestExpired, "milliseconds", ""},
 		{"unknown key", func() exchange.Incoming {
-			in := incoming(get())
+			in := get().Incoming()
 			in.Header.Set(HeaderKey, "nope")
 			return in
 		}, testNow, LabelInvalidKey, "no such API key", ""},
@@ -126,7 +123,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := New().Verify(tt.in(), lookupOf(testCreds), tt.now)
+			v := New().Verify(tt.in(), exchange.Keys(testCreds), tt.now)
 			if tt.label == "" {
 				if !v.OK {
 					t.Fatalf("rejected: %+v", v)

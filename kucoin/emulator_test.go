@@ -11,6 +11,7 @@ import (
 
 	"github.com/mbxkit/mbx/clock"
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sim/exsim"
 )
@@ -19,19 +20,8 @@ import (
 // key and returns its base URL.
 func startLocal(t *testing.T, path string) (string, exchange.Emulator) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	em, err := New().NewEmulator(ctx, exchange.EmulatorConfig{DataPath: path, Keys: []exchange.EmulatorKey{{
-		APIKey: testCreds.APIKey, Secret: testCreds.Secret, Passphrase: testCreds.Passphrase,
-		Balances: map[string]string{"USDT": "1000", "BTC": "0.5"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = em.Close() })
-	base, err := em.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	em, base := venuetest.Start(t, New().NewEmulator, exchange.EmulatorConfig{DataPath: path, Keys: []exchange.EmulatorKey{{
+		APIKey: testCreds.APIKey, Secret: testCreds.Secret, Passphrase: testCreds.Passphrase, Balances: map[string]string{"USDT": "1000", "BTC": "0.5"}}}})
 	return base, em
 }
 
@@ -44,19 +34,8 @@ type envelope struct {
 // call signs with mbx at the current time and sends the exact bytes.
 func call(t *testing.T, base string, c exchange.Credentials, method, path string, params ...exchange.Param) (*http.Response, envelope) {
 	t.Helper()
-	s, err := New().Sign(exchange.Request{Method: method, Path: path, Params: params, Time: time.Now()}, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, body, err := s.Do(context.Background(), nil, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		t.Fatalf("%s: %v", body, err)
-	}
-	return resp, env
+	resp, body := venuetest.Call(t, New(), base, c, time.Now(), method, path, params...)
+	return resp, venuetest.Decode[envelope](t, body)
 }
 
 func TestEmulatorOrderLifecycle(t *testing.T) {

@@ -97,15 +97,7 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 	if err := checkRequest(method, req); err != nil {
 		return exchange.Signed{}, err
 	}
-	s := exchange.Signed{Method: method, Path: req.Path}
-	switch method {
-	case "GET", "DELETE":
-		s.Query = exchange.QueryString(req.Params)
-	default:
-		if len(req.Params) > 0 { // no parameters: no body, and the empty string signed
-			s.Body = exchange.JSONBody(req.Params)
-		}
-	}
+	s := exchange.Placed(method, req.Path, req.Params)
 	ts := strconv.FormatInt(req.Time.UnixMilli(), 10)
 	h, err := sign.NewHMAC(c.Secret)
 	if err != nil {
@@ -121,9 +113,7 @@ func (Exchange) Sign(req exchange.Request, c exchange.Credentials) (exchange.Sig
 		{Name: HeaderPassphrase, Value: passphraseWith(h, c.Passphrase.Expose(), version)},
 		{Name: HeaderKeyVersion, Value: version},
 	}
-	if len(s.Body) > 0 {
-		s.Headers = append(s.Headers, exchange.Header{Name: "Content-Type", Value: "application/json"})
-	}
+	s.Headers = exchange.WithContentType(s.Headers, s.Body)
 	return s, nil
 }
 

@@ -2,16 +2,12 @@ package kucoin
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -33,75 +29,33 @@ type vector struct {
 	PassphraseHeader string      `json:"passphrase_header"`
 }
 
-func loadVectors(t testing.TB) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Vectors []vector }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	if len(f.Vectors) == 0 {
-		t.Fatal("no vectors")
-	}
-	return f.Vectors
-}
-
 func (v vector) request() (exchange.Request, exchange.Credentials) {
-	req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimeMs)}
-	for _, p := range v.Params {
-		req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-	}
+	req := exchange.Request{Method: v.Method, Path: v.Path, Time: time.UnixMilli(v.TimeMs), Params: venuetest.Params(v.Params)}
 	return req, exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret),
 		Passphrase: secret.FromString(v.Passphrase), KeyVersion: v.KeyVersion}
-}
-
-func header(s exchange.Signed, name string) string {
-	for _, h := range s.Headers {
-		if h.Name == name {
-			return h.Value
-		}
-	}
-	return ""
 }
 
 // TestVectors signs every vector and compares each byte with the values
 // computed independently (Python's hmac), then re-derives the signature
 // and the passphrase with openssl.
 func TestVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range venuetest.Vectors[vector](t, 1) {
 		t.Run(v.ID, func(t *testing.T) {
 			req, c := v.request()
 			s, err := New().Sign(req, c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range []struct{ name, got, want string }{
-				{"query", s.Query, v.Query}, {"body", string(s.Body), v.Body}, {"payload", string(s.Payload), v.Payload},
-				{"signature", s.Signature, v.Signature}, {HeaderSign, header(s, HeaderSign), v.Signature},
-				{HeaderPassphrase, header(s, HeaderPassphrase), v.PassphraseHeader},
-				{HeaderTimestamp, header(s, HeaderTimestamp), strconv.FormatInt(v.TimeMs, 10)},
-				{HeaderKey, header(s, HeaderKey), v.APIKey}, {HeaderKeyVersion, header(s, HeaderKeyVersion), v.KeyVersion},
-			} {
-				if f.got != f.want {
-					t.Errorf("%s = %q, want %q", f.name, f.got, f.want)
-				}
-			}
-			if got := base64.StdEncoding.EncodeToString(testenv.OpenSSLHMAC(t, "sha256", v.Secret, s.Payload)); got != s.Signature {
-				t.Errorf("openssl says the signature is %s, Sign says %s", got, s.Signature)
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.Query}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.Body},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.Payload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.Signature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderSign: v.Signature, HeaderPassphrase: v.PassphraseHeader,
+				HeaderTimestamp: strconv.FormatInt(v.TimeMs, 10), HeaderKey: v.APIKey, HeaderKeyVersion: v.KeyVersion})
+			venuetest.CheckOpenSSL(t, "sha256", v.Secret, s.Payload, base64.StdEncoding.EncodeToString, s.Signature, "signature")
 			if v.KeyVersion != "1" {
-				if got := base64.StdEncoding.EncodeToString(testenv.OpenSSLHMAC(t, "sha256", v.Secret, []byte(v.Passphrase))); got != header(s, HeaderPassphrase) {
-					t.Errorf("openssl says the passphrase header is %s", got)
-				}
+				venuetest.CheckOpenSSL(t, "sha256", v.Secret, []byte(v.Passphrase), base64.StdEncoding.EncodeToString, venuetest.Header(s, HeaderPassphrase), "passphrase header")
 			}
 			// The server accepts what the client signed.
-			in := incoming(s)
-			if vd := New().Verify(in, lookupOf(c), req.Time.Add(time.Second)); !vd.OK {
-				t.Errorf("Verify rejected a vector: %+v", vd)
-			}
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(c), req.Time.Add(time.Second))
 		})
 	}
 }
@@ -114,48 +68,24 @@ func TestSignBadInput(t *testing.T) {
 	p := func(n, v string) exchange.Param { return exchange.Param{Name: n, Value: v} }
 	base := exchange.Credentials{APIKey: "k", Secret: secret.FromString("s"), Passphrase: secret.FromString("p")}
 	now := time.UnixMilli(1700000000000)
-	tests := []struct {
-		name string
-		req  exchange.Request
-		c    func(exchange.Credentials) exchange.Credentials
-		want string
-	}{
-		{"missing passphrase", exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Passphrase = secret.Value{}; return c }, "--api-passphrase-file"},
-		{"wrong key kind", exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Signer = ed; return c }, "wrong kind"},
-		{"empty secret", exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.Secret = secret.Value{}; return c }, "--key-file"},
-		{"unknown key version", exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now},
-			func(c exchange.Credentials) exchange.Credentials { c.KeyVersion = "4"; return c }, "key version"},
-		{"no timestamp", exchange.Request{Method: "GET", Path: "/api/v1/accounts"}, nil, "timestamp"},
-		{"query in path", exchange.Request{Method: "GET", Path: "/api/v1/accounts?currency=BTC", Time: now}, nil, "NAME=VALUE"},
-		{"not /api", exchange.Request{Method: "GET", Path: "/v1/accounts", Time: now}, nil, "/api/"},
-		{"method", exchange.Request{Method: "PATCH", Path: "/api/v1/accounts", Time: now}, nil, "GET, POST"},
-		{"duplicate param", exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now,
-			Params: []exchange.Param{p("currency", "BTC"), p("currency", "ETH")}}, nil, "twice"},
-		{"order side", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{p("clientOid", "a"), p("side", "BUY"), p("symbol", "BTC-USDT"), p("price", "1"), p("size", "1")}}, nil, "lower case"},
-		{"order symbol", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{p("clientOid", "a"), p("side", "buy"), p("symbol", "BTCUSDT"), p("price", "1"), p("size", "1")}}, nil, "BTC-USDT"},
-		{"order clientOid", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{p("side", "buy"), p("symbol", "BTC-USDT"), p("price", "1"), p("size", "1")}}, nil, "clientOid"},
-		{"limit without price", exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
-			Params: []exchange.Param{p("clientOid", "a"), p("side", "buy"), p("symbol", "BTC-USDT"), p("size", "1")}}, nil, "price and size"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := base
-			if tt.c != nil {
-				c = tt.c(c)
-			}
-			_, err := New().Sign(tt.req, c)
-			if !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want ErrBadRequest naming %q", err, tt.want)
-			}
-			if strings.Contains(err.Error(), "\"s\"") {
-				t.Error("the secret appears in the error")
-			}
-		})
-	}
+	venuetest.SignRefuses(t, New(), exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now}, base, ErrBadRequest, `"s"`, []venuetest.BadSign{
+		venuetest.Bad("missing passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.Value{} }, "--api-passphrase-file"),
+		venuetest.Bad("wrong key kind", nil, func(c *exchange.Credentials) { c.Signer = ed }, "wrong kind"),
+		venuetest.Bad("empty secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"),
+		venuetest.Bad("unknown key version", nil, func(c *exchange.Credentials) { c.KeyVersion = "4" }, "key version"),
+		venuetest.Bad("no timestamp", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v1/accounts"}), nil, "timestamp"),
+		venuetest.Bad("query in path", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v1/accounts?currency=BTC", Time: now}), nil, "NAME=VALUE"),
+		venuetest.Bad("not /api", venuetest.Set(exchange.Request{Method: "GET", Path: "/v1/accounts", Time: now}), nil, "/api/"),
+		venuetest.Bad("method", venuetest.Set(exchange.Request{Method: "PATCH", Path: "/api/v1/accounts", Time: now}), nil, "GET, POST"),
+		venuetest.Bad("duplicate param", venuetest.Set(exchange.Request{Method: "GET", Path: "/api/v1/accounts", Time: now,
+			Params: []exchange.Param{p("currency", "BTC"), p("currency", "ETH")}}), nil, "twice"),
+		venuetest.Bad("order side", venuetest.Set(exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
+			Params: []exchange.Param{p("clientOid", "a"), p("side", "BUY"), p("symbol", "BTC-USDT"), p("price", "1"), p("size", "1")}}), nil, "lower case"),
+		venuetest.Bad("order symbol", venuetest.Set(exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
+			Params: []exchange.Param{p("clientOid", "a"), p("side", "buy"), p("symbol", "BTCUSDT"), p("price", "1"), p("size", "1")}}), nil, "BTC-USDT"),
+		venuetest.Bad("order clientOid", venuetest.Set(exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
+			Params: []exchange.Param{p("side", "buy"), p("symbol", "BTC-USDT"), p("price", "1"), p("size", "1")}}), nil, "clientOid"),
+		venuetest.Bad("limit without price", venuetest.Set(exchange.Request{Method: "POST", Path: "/api/v1/orders", Time: now,
+			Params: []exchange.Param{p("clientOid", "a"), p("side", "buy"), p("symbol", "BTC-USDT"), p("size", "1")}}), nil, "price and size"),
+	})
 }

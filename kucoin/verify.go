@@ -26,8 +26,7 @@ var messages = map[string]string{
 }
 
 func reject(apiKey, code, explanation string, mistakes ...string) exchange.Verdict {
-	return exchange.Verdict{APIKey: apiKey, Status: http.StatusUnauthorized, Code: code,
-		Message: messages[code], Explanation: explanation, Mistakes: mistakes}
+	return exchange.Unauthorized(apiKey, code, messages[code], explanation, mistakes...)
 }
 
 // Verify checks r as KuCoin does at server time now: headers present,
@@ -141,47 +140,30 @@ func passphraseMistakes(secret, passphrase []byte, version, sent string) []strin
 	return out
 }
 
-// candidate is one way a client may have built the prehash.
-type candidate struct {
-	what    string
-	payload []byte
-}
+// candidate is one way a client may have built the prehash: the mistake
+// that builds it ("" for the right one) and its bytes.
+type candidate = exchange.Variant
 
 // signMistakes tries, for each way of reading the secret, each way of
 // building the prehash that people get wrong, and names those that give
 // the signature sent. The search is small and explicit: a few dozen HMACs.
 func signMistakes(secret []byte, sig, ts string, r exchange.Incoming) []string {
 	cands := prehashCandidates(ts, r)
-	var out []string
 	hexSig, hexErr := hex.DecodeString(sig)
-	for _, sv := range exchange.SecretAttempts(secret) {
-		for _, c := range cands {
-			mac := macOf(sv.Value, c.payload)
-			var what []string
-			if c.what != "" {
-				what = append(what, c.what)
-			}
-			if sv.Mistake != "" {
-				what = append(what, sv.Mistake)
-			}
+	return exchange.CrossSearch(secret, func(sv []byte) ([]candidate, func([]byte) (string, bool)) {
+		return cands, func(payload []byte) (string, bool) {
+			mac := macOf(sv, payload)
 			switch {
 			case sig == base64.StdEncoding.EncodeToString(mac):
+				return "", true
 			case hexErr == nil && hmac.Equal(hexSig, mac):
-				what = append(what, "the signature was hex-encoded: KuCoin wants base64 of the raw HMAC-SHA256 bytes")
+				return "the signature was hex-encoded: KuCoin wants base64 of the raw HMAC-SHA256 bytes", true
 			case sig == base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(mac))):
-				what = append(what, "the signature is base64 of the hex digest: base64-encode the raw HMAC bytes, not their hex")
-			default:
-				continue
+				return "the signature is base64 of the hex digest: base64-encode the raw HMAC bytes, not their hex", true
 			}
-			if len(what) > 0 {
-				out = append(out, strings.Join(what, "; "))
-			}
-			if len(out) >= 4 {
-				return out
-			}
+			return "", false
 		}
-	}
-	return out
+	})
 }
 
 func prehashCandidates(ts string, r exchange.Incoming) []candidate {
@@ -193,7 +175,7 @@ func prehashCandidates(ts string, r exchange.Incoming) []candidate {
 	}
 	var cs []candidate
 	add := func(what, method, q string, body []byte) {
-		cs = append(cs, candidate{what, prehash(nil, ts, method, target(q), body)})
+		cs = append(cs, candidate{Mistake: what, Value: prehash(nil, ts, method, target(q), body)})
 	}
 	add("", r.Method, r.RawQuery, r.Body)
 	if lower := strings.ToLower(r.Method); lower != r.Method {
@@ -214,8 +196,8 @@ func prehashCandidates(ts string, r exchange.Incoming) []candidate {
 		add("an empty body was signed as {}: sign the body exactly as sent (nothing when there is none)", r.Method, r.RawQuery, []byte("{}"))
 	}
 	if ms, err := strconv.ParseInt(ts, 10, 64); err == nil {
-		cs = append(cs, candidate{"the prehash used the timestamp in seconds while KC-API-TIMESTAMP carries milliseconds: use the same millisecond value in both",
-			prehash(nil, strconv.FormatInt(ms/1000, 10), r.Method, target(r.RawQuery), r.Body)})
+		cs = append(cs, candidate{Mistake: "the prehash used the timestamp in seconds while KC-API-TIMESTAMP carries milliseconds: use the same millisecond value in both",
+			Value: prehash(nil, strconv.FormatInt(ms/1000, 10), r.Method, target(r.RawQuery), r.Body)})
 	}
 	return cs
 }

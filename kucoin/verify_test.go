@@ -11,23 +11,9 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
-
-func incoming(s exchange.Signed) exchange.Incoming {
-	h := http.Header{}
-	s.Apply(h)
-	return exchange.Incoming{Method: s.Method, Path: s.Path, RawQuery: s.Query, Header: h, Body: s.Body}
-}
-
-func lookupOf(c exchange.Credentials) exchange.Lookup {
-	return func(k string) (exchange.Credentials, bool) {
-		if k != c.APIKey {
-			return exchange.Credentials{}, false
-		}
-		return c, true
-	}
-}
 
 var (
 	testCreds = exchange.Credentials{APIKey: "key-1", Secret: secret.FromString("sekrit-0123"), Passphrase: secret.FromString("pass phrase")}
@@ -36,11 +22,7 @@ var (
 
 func signed(t *testing.T, method, path string, params ...exchange.Param) exchange.Signed {
 	t.Helper()
-	s, err := New().Sign(exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return venuetest.MustSign(t, New(), exchange.Request{Method: method, Path: path, Params: params, Time: testNow}, testCreds)
 }
 
 // TestVerify covers each of KuCoin's authentication answers, and the
@@ -82,65 +64,65 @@ func TestVerify(t *testing.T) {
 		explanation string // substring
 		mistake     string // substring of a mistake found
 	}{
-		{"accepted GET", func() exchange.Incoming { return incoming(get()) }, testNow, "", "", ""},
-		{"accepted POST", func() exchange.Incoming { return incoming(post()) }, testNow, "", "", ""},
+		{"accepted GET", func() exchange.Incoming { return get().Incoming() }, testNow, "", "", ""},
+		{"accepted POST", func() exchange.Incoming { return post().Incoming() }, testNow, "", "", ""},
 		{"missing passphrase header", func() exchange.Incoming {
-			in := incoming(get())
+			in := get().Incoming()
 			in.Header.Del(HeaderPassphrase)
 			return in
 		}, testNow, CodeMissingHeader, HeaderPassphrase, ""},
-		{"timestamp 6 s late", func() exchange.Incoming { return incoming(get()) }, testNow.Add(6 * time.Second), CodeInvalidTimestamp, "behind", ""},
-		{"timestamp 4 s late is fine", func() exchange.Incoming { return incoming(get()) }, testNow.Add(4 * time.Second), "", "", ""},
+		{"timestamp 6 s late", func() exchange.Incoming { return get().Incoming() }, testNow.Add(6 * time.Second), CodeInvalidTimestamp, "behind", ""},
+		{"timestamp 4 s late is fine", func() exchange.Incoming { return get().Incoming() }, testNow.Add(4 * time.Second), "", "", ""},
 		{"timestamp in seconds", func() exchange.Incoming {
-			return incoming(setHeader(get(), HeaderTimestamp, strconv.FormatInt(testNow.Unix(), 10)))
+			return setHeader(get(), HeaderTimestamp, strconv.FormatInt(testNow.Unix(), 10)).Incoming()
 		}, testNow, CodeInvalidTimestamp, "in seconds", ""},
-		{"unknown key", func() exchange.Incoming { return incoming(setHeader(get(), HeaderKey, "other")) }, testNow, CodeKeyNotExists, "no such API key", ""},
+		{"unknown key", func() exchange.Incoming { return setHeader(get(), HeaderKey, "other").Incoming() }, testNow, CodeKeyNotExists, "no such API key", ""},
 		{"passphrase in clear", func() exchange.Incoming {
-			return incoming(setHeader(get(), HeaderPassphrase, "pass phrase"))
+			return setHeader(get(), HeaderPassphrase, "pass phrase").Incoming()
 		}, testNow, CodeInvalidPassphrase, "", "sent in clear"},
 		{"passphrase signed with a newline in the secret", func() exchange.Incoming {
-			return incoming(setHeader(get(), HeaderPassphrase, passphraseHeader([]byte("sekrit-0123\n"), []byte("pass phrase"), "2")))
+			return setHeader(get(), HeaderPassphrase, passphraseHeader([]byte("sekrit-0123\n"), []byte("pass phrase"), "2")).Incoming()
 		}, testNow, CodeInvalidPassphrase, "", "trailing newline"},
 		{"key version 1 header for a v2 key", func() exchange.Incoming {
-			return incoming(setHeader(setHeader(get(), HeaderKeyVersion, "1"), HeaderPassphrase, "pass phrase"))
+			return setHeader(setHeader(get(), HeaderKeyVersion, "1"), HeaderPassphrase, "pass phrase").Incoming()
 		}, testNow, CodeInvalidPassphrase, "version 2", ""},
-		{"key version 7", func() exchange.Incoming { return incoming(setHeader(get(), HeaderKeyVersion, "7")) }, testNow, CodeInvalidKeyVersion, "", ""},
+		{"key version 7", func() exchange.Incoming { return setHeader(get(), HeaderKeyVersion, "7").Incoming() }, testNow, CodeInvalidKeyVersion, "", ""},
 		{"body re-serialised", func() exchange.Incoming {
 			s := post()
 			spaced := bytes.ReplaceAll(bytes.ReplaceAll(s.Body, []byte(`","`), []byte(`", "`)), []byte(`":"`), []byte(`": "`))
 			s = resign(s, "sekrit-0123", prehash(nil, ts, "POST", s.Path, spaced))
-			return incoming(s)
+			return s.Incoming()
 		}, testNow, CodeInvalidSign, "KC-API-SIGN is not", "json.dumps"},
 		{"query encoded after signing", func() exchange.Incoming {
 			s := signed(t, "GET", "/api/v1/orders", exchange.Param{Name: "symbol", Value: "BTC-USDT"}, exchange.Param{Name: "remark", Value: "a b"})
 			s = resign(s, "sekrit-0123", prehash(nil, ts, "GET", "/api/v1/orders?symbol=BTC-USDT&remark=a b", nil))
-			return incoming(s)
+			return s.Incoming()
 		}, testNow, CodeInvalidSign, "", "before percent-encoding"},
 		{"query sorted for signing", func() exchange.Incoming {
 			s := get()
-			in := incoming(resign(s, "sekrit-0123", prehash(nil, ts, "GET", "/api/v1/accounts?currency=BTC&type=trade", nil)))
+			in := resign(s, "sekrit-0123", prehash(nil, ts, "GET", "/api/v1/accounts?currency=BTC&type=trade", nil)).Incoming()
 			in.RawQuery = "type=trade&currency=BTC"
 			return in
 		}, testNow, CodeInvalidSign, "", "sorted"},
 		{"secret with CRLF", func() exchange.Incoming {
 			s := get()
-			return incoming(resign(s, "sekrit-0123\r\n", s.Payload))
+			return resign(s, "sekrit-0123\r\n", s.Payload).Incoming()
 		}, testNow, CodeInvalidSign, "", "CRLF"},
 		{"query left out", func() exchange.Incoming {
 			s := get()
-			return incoming(resign(s, "sekrit-0123", prehash(nil, ts, "GET", "/api/v1/accounts", nil)))
+			return resign(s, "sekrit-0123", prehash(nil, ts, "GET", "/api/v1/accounts", nil)).Incoming()
 		}, testNow, CodeInvalidSign, "", "query was left out"},
 		{"hex signature", func() exchange.Incoming {
 			s := get()
-			return incoming(setHeader(s, HeaderSign, hexOf(macOf([]byte("sekrit-0123"), s.Payload))))
+			return setHeader(s, HeaderSign, hexOf(macOf([]byte("sekrit-0123"), s.Payload))).Incoming()
 		}, testNow, CodeInvalidSign, "", "hex-encoded"},
 		{"unknown cause: no invented mistake", func() exchange.Incoming {
-			return incoming(setHeader(get(), HeaderSign, base64Of([]byte("not a signature at all, 32 byte"))))
+			return setHeader(get(), HeaderSign, base64Of([]byte("not a signature at all, 32 byte"))).Incoming()
 		}, testNow, CodeInvalidSign, "KC-API-SIGN", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := New().Verify(tt.in(), lookupOf(testCreds), tt.now)
+			v := New().Verify(tt.in(), exchange.Keys(testCreds), tt.now)
 			if tt.code == "" {
 				if !v.OK || v.Code != CodeOK {
 					t.Fatalf("rejected: %+v", v)

@@ -5,56 +5,17 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
 
-func benchRequest() (exchange.Request, exchange.Credentials) {
-	return exchange.Request{Method: "POST", Path: "/api/v5/trade/order", Time: time.UnixMilli(1700000000000), Params: []exchange.Param{
-			{Name: "instId", Value: "BTC-USDT"}, {Name: "tdMode", Value: "cash"}, {Name: "side", Value: "buy"},
-			{Name: "ordType", Value: "limit"}, {Name: "sz", Value: "0.01"}, {Name: "px", Value: "30000"}}},
-		exchange.Credentials{APIKey: "KEY123", Secret: secret.FromString(testSecret), Passphrase: secret.FromString(testPass)}
-}
-
-func BenchmarkSign(b *testing.B) {
-	req, c := benchRequest()
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, err := New().Sign(req, c); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkVerifyReject is the cost of a rejected request: the check plus
-// the whole mistake search, which a hostile client can trigger at will.
-func BenchmarkVerifyReject(b *testing.B) {
-	req, c := benchRequest()
-	s, err := New().Sign(req, c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in := s.Incoming()
-	in.Header.Set(HeaderSign, "AA"+s.Signature[2:])
-	lookup := exchange.Keys(c)
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if v := New().Verify(in, lookup, req.Time); v.OK {
-			b.Fatal("accepted")
-		}
-	}
-}
-
-func BenchmarkVerifyAccept(b *testing.B) {
-	req, c := benchRequest()
-	s, err := New().Sign(req, c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in, lookup := s.Incoming(), exchange.Keys(c)
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if v := New().Verify(in, lookup, req.Time); !v.OK {
-			b.Fatal(v)
-		}
-	}
+// BenchmarkAuth measures Sign, and Verify accepting and rejecting, on a
+// spot order.
+func BenchmarkAuth(b *testing.B) {
+	venuetest.RunBench(b, New(), venuetest.Bench{
+		Sign: exchange.Request{Method: "POST", Path: "/api/v5/trade/order", Time: time.UnixMilli(1700000000000), Params: venuetest.Pairs(
+			"instId", "BTC-USDT", "tdMode", "cash", "side", "buy", "ordType", "limit", "sz", "0.01", "px", "30000")},
+		Creds:  exchange.Credentials{APIKey: "KEY123", Secret: secret.FromString(testSecret), Passphrase: secret.FromString(testPass)},
+		Tamper: func(in *exchange.Incoming) { in.Header.Set(HeaderSign, "AA"+in.Header.Get(HeaderSign)[2:]) },
+	})
 }

@@ -15,18 +15,10 @@ import (
 	"github.com/mbxkit/mbx/sim/store"
 )
 
-// instrument is one spot instrument the local exchange lists, at a fixed
-// price, so that a limit buy below it rests and one above it fills at once.
-type instrument struct {
-	id, base, quote string
-	price           decimal.Decimal
-}
-
-func instruments() []instrument {
-	return []instrument{
-		{"BTC-USDT", "BTC", "USDT", decimal.RequireFromString("60000")},
-		{"ETH-USDT", "ETH", "USDT", decimal.RequireFromString("3000")},
-	}
+// instruments are the spot instruments the local exchange lists, at fixed
+// prices.
+func instruments() exsim.Markets {
+	return exsim.NewMarkets(exsim.Spot("BTC-USDT", "BTC", "USDT", "60000"), exsim.Spot("ETH-USDT", "ETH", "USDT", "3000"))
 }
 
 // Emulator is OKX's local exchange: v5 authentication (with the passphrase)
@@ -36,18 +28,14 @@ func instruments() []instrument {
 // /mbx/recent lists recent requests as JSON.
 type Emulator struct {
 	*exsim.Base // Handler, Start, Close, Recent
-	insts       map[string]instrument
+	insts       exsim.Markets
 }
 
 var _ exchange.Emulator = (*Emulator)(nil)
 
 // NewEmulator builds OKX's local exchange from cfg; Start listens.
 func (Exchange) NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (exchange.Emulator, error) {
-	e, err := NewEmulator(ctx, cfg)
-	if err != nil {
-		return nil, err // not a typed nil in the interface
-	}
-	return e, nil
+	return exsim.AsEmulator(NewEmulator(ctx, cfg))
 }
 
 // NewEmulator builds OKX's local exchange from cfg. Every key needs a
@@ -57,10 +45,7 @@ func NewEmulator(ctx context.Context, cfg exchange.EmulatorConfig) (*Emulator, e
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{Base: b, insts: map[string]instrument{}}
-	for _, in := range instruments() {
-		e.insts[in.id] = in
-	}
+	e := &Emulator{Base: b, insts: instruments()}
 	e.routes()
 	return e, nil
 }
@@ -169,11 +154,11 @@ func (e *Emulator) instruments(_ context.Context, _ string, p map[string]string)
 		return nil, paramErr("instType", "instType must be SPOT, MARGIN, SWAP, FUTURES or OPTION; got "+strconv.Quote(t))
 	}
 	var out []any
-	for _, in := range instruments() {
-		if id := p["instId"]; id != "" && id != in.id {
+	for _, in := range e.insts.All() {
+		if id := p["instId"]; id != "" && id != in.Symbol {
 			continue
 		}
-		out = append(out, map[string]string{"instType": "SPOT", "instId": in.id, "baseCcy": in.base, "quoteCcy": in.quote,
+		out = append(out, map[string]string{"instType": "SPOT", "instId": in.Symbol, "baseCcy": in.Base, "quoteCcy": in.Quote,
 			"settleCcy": "", "ctVal": "", "ctMult": "", "ctValCcy": "", "uly": "", "instFamily": "", "listTime": "1606468572000",
 			"lever": "", "tickSz": "0.1", "lotSz": "0.00000001", "minSz": "0.00001", "maxLmtSz": "9999999999", "maxMktSz": "1000000",
 			"state": "live", "ruleType": "normal", "ctType": "", "alias": "", "expTime": "", "optType": "", "stk": ""})
@@ -182,17 +167,10 @@ func (e *Emulator) instruments(_ context.Context, _ string, p map[string]string)
 }
 
 func (e *Emulator) currencies(context.Context, string, map[string]string) ([]any, *apiError) {
-	seen := map[string]bool{}
 	var out []any
-	for _, in := range instruments() {
-		for _, c := range []string{in.base, in.quote} {
-			if seen[c] {
-				continue
-			}
-			seen[c] = true
-			out = append(out, map[string]any{"ccy": c, "name": c, "chain": c + "-" + c, "canDep": true, "canWd": true, "canInternal": true,
-				"minDep": "0", "minWd": "0", "maxWd": "1000000", "wdTickSz": "8", "minFee": "0", "maxFee": "0", "mainNet": true, "needTag": false})
-		}
+	for _, c := range e.insts.Assets() {
+		out = append(out, map[string]any{"ccy": c, "name": c, "chain": c + "-" + c, "canDep": true, "canWd": true, "canInternal": true,
+			"minDep": "0", "minWd": "0", "maxWd": "1000000", "wdTickSz": "8", "minFee": "0", "maxFee": "0", "mainNet": true, "needTag": false})
 	}
 	return out, nil
 }
@@ -239,14 +217,14 @@ func splitComma(s string) []string {
 	return out
 }
 
-func (e *Emulator) instrument(p map[string]string) (instrument, *apiError) {
+func (e *Emulator) instrument(p map[string]string) (store.Market, *apiError) {
 	id := p["instId"]
 	if id == "" {
-		return instrument{}, emptyErr("instId")
+		return store.Market{}, emptyErr("instId")
 	}
-	in, ok := e.insts[id]
+	in, ok := e.insts.Lookup(id)
 	if !ok {
-		return instrument{}, &apiError{status: http.StatusOK, code: "51001", msg: "Instrument ID does not exist", explanation: "unknown instId " + strconv.Quote(id) + "; the local exchange lists BTC-USDT and ETH-USDT"}
+		return store.Market{}, &apiError{status: http.StatusOK, code: "51001", msg: "Instrument ID does not exist", explanation: "unknown instId " + strconv.Quote(id) + "; the local exchange lists BTC-USDT and ETH-USDT"}
 	}
 	return in, nil
 }
@@ -263,7 +241,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]
 	if p["tdMode"] != "cash" {
 		return fail("51000", "Parameter tdMode error", "a spot order in the local exchange's cash account needs tdMode=cash; got "+strconv.Quote(p["tdMode"]))
 	}
-	o := store.NewOrder{Symbol: in.id, Now: e.Now(), ClientOrderID: cl}
+	o := store.NewOrder{Symbol: in.Symbol, Now: e.Now(), ClientOrderID: cl}
 	switch p["side"] {
 	case "buy":
 		o.Side = store.SideBuy
@@ -305,7 +283,7 @@ func (e *Emulator) placeOrder(ctx context.Context, account string, p map[string]
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = "mbx" + strconv.FormatInt(o.Now.UnixNano(), 36)
 	}
-	ord, err := e.Store.PlaceOrder(ctx, account, store.Market{Symbol: in.id, Base: in.base, Quote: in.quote, Price: in.price}, o)
+	ord, err := e.Store.PlaceOrder(ctx, account, in, o)
 	if err != nil {
 		return nil, storeErr(err, "", cl)
 	}
@@ -388,7 +366,7 @@ func (e *Emulator) getOrder(ctx context.Context, account string, p map[string]st
 	if aerr != nil {
 		return nil, aerr
 	}
-	o, err := e.Store.GetOrder(ctx, account, in.id, id, cl)
+	o, err := e.Store.GetOrder(ctx, account, in.Symbol, id, cl)
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownOrder) {
 			return nil, &apiError{status: http.StatusOK, code: "51603", msg: "Order does not exist", explanation: "no such order for this account and instId"}
@@ -407,7 +385,7 @@ func (e *Emulator) cancelOrder(ctx context.Context, account string, p map[string
 	if aerr != nil {
 		return nil, aerr
 	}
-	o, err := e.Store.CancelOrder(ctx, account, in.id, id, cl, e.Now())
+	o, err := e.Store.CancelOrder(ctx, account, in.Symbol, id, cl, e.Now())
 	if err != nil {
 		return nil, storeErr(err, p["ordId"], cl)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 )
 
@@ -29,50 +30,15 @@ type envelope struct {
 
 func (cl client) do(method, path string, params ...string) (envelope, *http.Response) {
 	cl.t.Helper()
-	req := exchange.Request{Method: method, Path: path, Time: cl.now()}
-	for i := 0; i+1 < len(params); i += 2 {
-		req.Params = append(req.Params, exchange.Param{Name: params[i], Value: params[i+1]})
-	}
-	s, err := New().Sign(req, cl.c)
-	if err != nil {
-		cl.t.Fatal(err)
-	}
-	return cl.send(s.Method, s.Target(), s.Body, s.Apply)
-}
-
-func (cl client) send(method, target string, body []byte, apply func(http.Header)) (envelope, *http.Response) {
-	cl.t.Helper()
-	hr, err := http.NewRequestWithContext(context.Background(), method, cl.base+target, strings.NewReader(string(body)))
-	if err != nil {
-		cl.t.Fatal(err)
-	}
-	apply(hr.Header)
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		cl.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
-		cl.t.Fatalf("%s %s: not OKX's envelope: %s", method, target, b)
-	}
-	return env, resp
+	resp, body := venuetest.Call(cl.t, New(), cl.base, cl.c, cl.now(), method, path, venuetest.Pairs(params...)...)
+	return venuetest.Decode[envelope](cl.t, body), resp
 }
 
 func startEmulator(t *testing.T, path string, now func() time.Time) (*Emulator, string) {
 	t.Helper()
-	em, err := NewEmulator(context.Background(), exchange.EmulatorConfig{DataPath: path, Now: now, Keys: []exchange.EmulatorKey{
+	return venuetest.Start(t, NewEmulator, exchange.EmulatorConfig{DataPath: path, Now: now, Keys: []exchange.EmulatorKey{
 		{APIKey: "KEY123", Secret: secret.FromString(testSecret), Passphrase: secret.FromString(testPass), Balances: map[string]string{"USDT": "10000", "BTC": "1"}},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := em.Start(context.Background(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return em, base
 }
 
 func field(t *testing.T, raw json.RawMessage, name string) string {
@@ -147,12 +113,10 @@ func TestEmulatorOrders(t *testing.T) {
 	// Batch: one good, one bad → code 2 with one item each.
 	batch := `[{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"20000","sz":"0.001"},{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"20000","sz":"100"}]`
 	ts := time.Now().UTC().Format(TimestampLayout)
-	env, _ = cl.send("POST", batchPath, []byte(batch), func(h http.Header) {
-		h.Set(HeaderKey, "KEY123")
-		h.Set(HeaderPassphrase, testPass)
-		h.Set(HeaderTimestamp, ts)
-		h.Set(HeaderSign, b64(testSecret, Prehash(ts, "POST", batchPath, "", []byte(batch))))
-	})
+	_, body := venuetest.Send(t, base, exchange.Signed{Method: "POST", Path: batchPath, Body: []byte(batch), Headers: []exchange.Header{
+		{Name: HeaderKey, Value: "KEY123"}, {Name: HeaderPassphrase, Value: testPass}, {Name: HeaderTimestamp, Value: ts},
+		{Name: HeaderSign, Value: b64(testSecret, Prehash(ts, "POST", batchPath, "", []byte(batch)))}}})
+	env = venuetest.Decode[envelope](t, body)
 	if env.Code != "2" || len(env.Data) != 2 || field(t, env.Data[0], "sCode") != "0" || field(t, env.Data[1], "sCode") != "51008" {
 		t.Errorf("batch: %+v", env)
 	}

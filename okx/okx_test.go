@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mbxkit/mbx/exchange"
-	"github.com/mbxkit/mbx/internal/testenv"
+	"github.com/mbxkit/mbx/internal/venuetest"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
 )
@@ -25,77 +22,29 @@ type vector struct {
 	WantQuery, WantBody, WantPayload, WantSignature                   string
 }
 
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(b, &vs); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) < 4 {
-		t.Fatalf("only %d vectors", len(vs))
-	}
-	return vs
-}
-
 func (v vector) creds() exchange.Credentials {
 	return exchange.Credentials{APIKey: v.APIKey, Secret: secret.FromString(v.Secret), Passphrase: secret.FromString(v.Passphrase)}
 }
 
 // TestVectors checks Sign against the vectors, whose signatures openssl
-// computed; with openssl installed (always in CI) it recomputes each one.
+// computed, and recomputes each one with openssl (always installed in CI).
 func TestVectors(t *testing.T) {
-	openssl := ""
-	if p, err := exec.LookPath("openssl"); err == nil {
-		openssl = p
-	} else {
-		testenv.Missing(t, "openssl not found (it recomputes the vectors' signatures)", "apt-get install -y openssl")
-	}
-	for _, v := range loadVectors(t) {
+	venuetest.NeedOpenSSL(t)
+	for _, v := range venuetest.Vectors[vector](t, 4) {
 		t.Run(v.Name, func(t *testing.T) {
 			when, err := time.Parse(time.RFC3339Nano, v.Timestamp)
 			if err != nil {
 				t.Fatal(err)
 			}
-			req := exchange.Request{Method: v.Method, Path: v.Path, Time: when}
-			for _, p := range v.Params {
-				req.Params = append(req.Params, exchange.Param{Name: p[0], Value: p[1]})
-			}
-			s, err := New().Sign(req, v.creds())
+			s, err := New().Sign(exchange.Request{Method: v.Method, Path: v.Path, Time: when, Params: venuetest.Params(v.Params)}, v.creds())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Query != v.WantQuery || string(s.Body) != v.WantBody || string(s.Payload) != v.WantPayload || s.Signature != v.WantSignature {
-				t.Errorf("Sign = query %q body %q payload %q sig %s\nwant query %q body %q payload %q sig %s",
-					s.Query, s.Body, s.Payload, s.Signature, v.WantQuery, v.WantBody, v.WantPayload, v.WantSignature)
-			}
-			want := map[string]string{HeaderKey: v.APIKey, HeaderTimestamp: v.Timestamp, HeaderPassphrase: v.Passphrase, HeaderSign: v.WantSignature}
-			for _, h := range s.Headers {
-				if w, ok := want[h.Name]; ok && w != h.Value {
-					t.Errorf("header %s = %q, want %q", h.Name, h.Value, w)
-				}
-				delete(want, h.Name)
-			}
-			if len(want) > 0 {
-				t.Errorf("headers missing: %v", want)
-			}
-			if openssl != "" {
-				cmd := exec.Command(openssl, "dgst", "-sha256", "-hmac", v.Secret, "-binary")
-				cmd.Stdin = strings.NewReader(v.WantPayload)
-				out, err := cmd.Output()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := base64.StdEncoding.EncodeToString(out); got != s.Signature {
-					t.Errorf("openssl says %s, Sign says %s", got, s.Signature)
-				}
-			}
-			if vd := New().Verify(s.Incoming(), exchange.Keys(v.creds()), when.Add(29*time.Second)); !vd.OK {
-				t.Errorf("Verify rejected the vector: %+v", vd)
-			}
+			venuetest.CheckFields(t, venuetest.Field{Name: "query", Got: s.Query, Want: v.WantQuery}, venuetest.Field{Name: "body", Got: string(s.Body), Want: v.WantBody},
+				venuetest.Field{Name: "payload", Got: string(s.Payload), Want: v.WantPayload}, venuetest.Field{Name: "signature", Got: s.Signature, Want: v.WantSignature})
+			venuetest.CheckHeaders(t, s, map[string]string{HeaderKey: v.APIKey, HeaderTimestamp: v.Timestamp, HeaderPassphrase: v.Passphrase, HeaderSign: v.WantSignature})
+			venuetest.CheckOpenSSL(t, "sha256", v.Secret, []byte(v.WantPayload), base64.StdEncoding.EncodeToString, s.Signature, "signature")
+			venuetest.CheckVerifies(t, New(), s, exchange.Keys(v.creds()), when.Add(29*time.Second))
 		})
 	}
 }
@@ -107,43 +56,20 @@ func TestSignBadInput(t *testing.T) {
 	}
 	good := exchange.Credentials{APIKey: "k", Secret: secret.FromString("s"), Passphrase: secret.FromString("pp")}
 	req := exchange.Request{Method: "GET", Path: "/api/v5/account/balance", Time: time.UnixMilli(1700000000000)}
-	tests := []struct {
-		name string
-		req  func(*exchange.Request)
-		c    func(*exchange.Credentials)
-		want string
-	}{
-		{"no key", nil, func(c *exchange.Credentials) { c.APIKey = "" }, "--api-key"},
-		{"no secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"},
-		{"no passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.Value{} }, "--api-passphrase-file"},
-		{"passphrase with newline", nil, func(c *exchange.Credentials) { c.Passphrase = secret.FromString("pp\n") }, "line break"},
-		{"rsa key", nil, func(c *exchange.Credentials) { c.Signer = rsaKey }, "HMAC only"},
-		{"DELETE", func(r *exchange.Request) { r.Method = "DELETE" }, nil, "only GET and POST"},
-		{"v3 path", func(r *exchange.Request) { r.Path = "/api/spot/v3/orders" }, nil, "v5 path"},
-		{"no time", func(r *exchange.Request) { r.Time = time.Time{} }, nil, "time is not set"},
-		{"recv window", func(r *exchange.Request) { r.RecvWindow = 5 * time.Second }, nil, "no receive window"},
-		{"repeated", func(r *exchange.Request) {
+	venuetest.SignRefuses(t, New(), req, good, nil, "pp", []venuetest.BadSign{
+		venuetest.Bad("no key", nil, func(c *exchange.Credentials) { c.APIKey = "" }, "--api-key"),
+		venuetest.Bad("no secret", nil, func(c *exchange.Credentials) { c.Secret = secret.Value{} }, "--key-file"),
+		venuetest.Bad("no passphrase", nil, func(c *exchange.Credentials) { c.Passphrase = secret.Value{} }, "--api-passphrase-file"),
+		venuetest.Bad("passphrase with newline", nil, func(c *exchange.Credentials) { c.Passphrase = secret.FromString("pp\n") }, "line break"),
+		venuetest.Bad("rsa key", nil, func(c *exchange.Credentials) { c.Signer = rsaKey }, "HMAC only"),
+		venuetest.Bad("DELETE", func(r *exchange.Request) { r.Method = "DELETE" }, nil, "only GET and POST"),
+		venuetest.Bad("v3 path", func(r *exchange.Request) { r.Path = "/api/spot/v3/orders" }, nil, "v5 path"),
+		venuetest.Bad("no time", func(r *exchange.Request) { r.Time = time.Time{} }, nil, "time is not set"),
+		venuetest.Bad("recv window", func(r *exchange.Request) { r.RecvWindow = 5 * time.Second }, nil, "no receive window"),
+		venuetest.Bad("repeated", func(r *exchange.Request) {
 			r.Params = []exchange.Param{{Name: "ccy", Value: "BTC"}, {Name: "ccy", Value: "ETH"}}
-		}, nil, "given twice"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, c := req, good
-			if tt.req != nil {
-				tt.req(&r)
-			}
-			if tt.c != nil {
-				tt.c(&c)
-			}
-			_, err := New().Sign(r, c)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want it to say %q", err, tt.want)
-			}
-			if strings.Contains(err.Error(), "pp") {
-				t.Error("the passphrase leaks into the error")
-			}
-		})
-	}
+		}, nil, "given twice"),
+	})
 }
 
 const (

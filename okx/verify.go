@@ -30,7 +30,7 @@ const (
 )
 
 func reject(key, code, msg, expl string) exchange.Verdict {
-	return exchange.Verdict{APIKey: key, Status: http.StatusUnauthorized, Code: code, Message: msg, Explanation: expl}
+	return exchange.Unauthorized(key, code, msg, expl)
 }
 
 // Verify checks r as OKX v5 does at server time now and explains a

@@ -3,8 +3,9 @@
 // exchange.EmulatorConfig, the known keys and their permissions, a bounded
 // list of recent requests served as JSON under /mbx/recent, the request
 // pipeline (body limit, verification, parameters, X-MBX-EXPLAIN, recording),
-// the mapping of ledger errors to answers, and a listener. The exchange's
-// envelope, codes and endpoints stay in its own package.
+// the mapping of ledger errors to answers, a fixed-price spot market list,
+// and a listener. The exchange's envelope, codes and endpoints stay in its
+// own package.
 package exsim
 
 import (
