@@ -61,7 +61,8 @@ func (r *jreader) expect(c byte) bool {
 
 // end checks that nothing but space follows the document.
 func (r *jreader) end() bool {
-	if r.peek() != 0 {
+	r.ws()
+	if r.i != len(r.b) { // a NUL byte is not the end, though peek says 0
 		r.fail()
 	}
 	return r.ok
