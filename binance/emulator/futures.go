@@ -540,22 +540,22 @@ func (q *reqCtx) listenKeyLookup(k *apiKey) (string, *verify.Rejection) {
 }
 
 func (q *reqCtx) listenKeyKeep() (any, *verify.Rejection) {
-	k, rej := q.userStreamKey()
-	if rej != nil {
-		return nil, rej
-	}
-	f := &q.s.fut
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	key, rej := q.listenKeyLookup(k)
-	if rej != nil {
-		return nil, rej
-	}
-	f.listenKeys[key] = listenKey{account: k.account, expires: q.now.Add(listenKeyTTL)}
-	return listenKeyResp{key}, nil
+	return q.withListenKey(func(f *futuresState, key, account string) any {
+		f.listenKeys[key] = listenKey{account: account, expires: q.now.Add(listenKeyTTL)}
+		return listenKeyResp{key}
+	})
 }
 
 func (q *reqCtx) listenKeyClose() (any, *verify.Rejection) {
+	return q.withListenKey(func(f *futuresState, key, _ string) any {
+		delete(f.listenKeys, key)
+		return empty{}
+	})
+}
+
+// withListenKey finds the caller's listen key under the futures lock and
+// applies do to it (keepalive or close).
+func (q *reqCtx) withListenKey(do func(f *futuresState, key, account string) any) (any, *verify.Rejection) {
 	k, rej := q.userStreamKey()
 	if rej != nil {
 		return nil, rej
@@ -567,8 +567,7 @@ func (q *reqCtx) listenKeyClose() (any, *verify.Rejection) {
 	if rej != nil {
 		return nil, rej
 	}
-	delete(f.listenKeys, key)
-	return empty{}, nil
+	return do(f, key, k.account), nil
 }
 
 // coinMBalances lists the COIN-M wallets: each margin coin of the
