@@ -33,5 +33,8 @@ var defaultWeights = sync.OnceValue(func() *ratelimit.Weights {
 		}
 		eps = append(eps, ep)
 	}
-	return ratelimit.NewWeights(ratelimit.DefaultUnknownWeight, eps...)
+	// /sapi endpoints have per-endpoint budgets, by IP unless the catalogue
+	// says UID; an unknown one moves money or reads, and places no order.
+	return ratelimit.NewWeights(ratelimit.DefaultUnknownWeight, eps...).
+		WithFamily(string(Wallet), ratelimit.Family{Kind: ratelimit.KindSAPIIP, NoOrders: true})
 })

@@ -13,7 +13,6 @@ import (
 
 	"github.com/mbxkit/mbx/internal/credtest"
 
-	"github.com/mbxkit/mbx/binance/payload"
 	"github.com/mbxkit/mbx/creds"
 	"github.com/mbxkit/mbx/secret"
 	"github.com/mbxkit/mbx/sign"
@@ -196,13 +195,13 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown profile field", "profiles:\n  main:\n    api_key: x\n    secert: y\n", []string{"line 4", "profiles.main", `unknown field "secert"`, "did you mean secret?"}, creds.ErrConfig},
 		{"unknown top field", "defualt: main\nprofiles: {}\n", []string{"line 1", "top level", `unknown field "defualt"`, "did you mean default?"}, creds.ErrConfig},
 		{"long unknown field not echoed", "profiles:\n  main:\n    " + docsSecret + ": x\n", []string{"line 3", "64 characters (not shown"}, creds.ErrConfig},
-		{"recv_window too large", "profiles:\n  main:\n    recv_window: 61s\n", []string{"line 3", "profiles.main.recv_window", "at most 60s"}, payload.ErrRecvWindow},
-		{"recv_window ms too large", "profiles:\n  main:\n    recv_window: 60001\n", []string{"line 3", "at most 60000"}, payload.ErrRecvWindow},
-		{"recv_window decimals", "profiles:\n  main:\n    recv_window: 5000.1234\n", []string{"line 3", "4 decimals"}, payload.ErrRecvWindow},
-		{"recv_window zero", "profiles:\n  main:\n    recv_window: 0\n", []string{"line 3", "greater than 0"}, payload.ErrRecvWindow},
-		{"recv_window negative", "profiles:\n  main:\n    recv_window: -5s\n", []string{"line 3", "greater than 0"}, payload.ErrRecvWindow},
-		{"recv_window word", "profiles:\n  main:\n    recv_window: soon\n", []string{"line 3", "want milliseconds"}, payload.ErrRecvWindow},
-		{"recv_window nanoseconds", "profiles:\n  main:\n    recv_window: 1500ns\n", []string{"line 3", "sub-microsecond"}, payload.ErrRecvWindow},
+		{"recv_window too large", "profiles:\n  main:\n    recv_window: 61s\n", []string{"line 3", "profiles.main.recv_window", "at most 60s"}, creds.ErrRecvWindow},
+		{"recv_window ms too large", "profiles:\n  main:\n    recv_window: 60001\n", []string{"line 3", "at most 60000"}, creds.ErrRecvWindow},
+		{"recv_window decimals", "profiles:\n  main:\n    recv_window: 5000.1234\n", []string{"line 3", "4 decimals"}, creds.ErrRecvWindow},
+		{"recv_window zero", "profiles:\n  main:\n    recv_window: 0\n", []string{"line 3", "greater than 0"}, creds.ErrRecvWindow},
+		{"recv_window negative", "profiles:\n  main:\n    recv_window: -5s\n", []string{"line 3", "greater than 0"}, creds.ErrRecvWindow},
+		{"recv_window word", "profiles:\n  main:\n    recv_window: soon\n", []string{"line 3", "want milliseconds"}, creds.ErrRecvWindow},
+		{"recv_window nanoseconds", "profiles:\n  main:\n    recv_window: 1500ns\n", []string{"line 3", "sub-microsecond"}, creds.ErrRecvWindow},
 		{"bad env", "profiles:\n  main:\n    env: production\n", []string{"line 3", "profiles.main.env", "want prod, testnet or demo"}, creds.ErrConfig},
 		{"base_url scheme", "profiles:\n  main:\n    base_url: ftp://x\n", []string{"line 3", "http:// or https://"}, creds.ErrConfig},
 		{"base_url password", "profiles:\n  main:\n    base_url: https://u:pw@api.binance.com\n", []string{"line 3", "user name or password"}, creds.ErrConfig},

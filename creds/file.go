@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mbxkit/mbx/binance/payload"
 	"github.com/mbxkit/mbx/internal/editdist"
 	"github.com/mbxkit/mbx/secret"
 	"gopkg.in/yaml.v3"
@@ -209,7 +208,7 @@ func (d *decoder) errf(n *yaml.Node, field, format string, args ...any) error {
 }
 
 // newConfigError keeps an error argument reachable by errors.Is (e.g.
-// payload.ErrRecvWindow) as well as ErrConfig.
+// ErrRecvWindow) as well as ErrConfig.
 func newConfigError(path string, line int, field, format string, args ...any) error {
 	e := &configError{path: path, line: line, field: field, problem: fmt.Errorf(format, args...).Error()}
 	for _, a := range args {
@@ -599,32 +598,49 @@ func parseBaseURL(s string) (string, error) {
 	return strings.TrimRight(s, "/"), nil
 }
 
-// parseRecvWindow accepts milliseconds as Binance writes them (5000,
-// 6000.346) or a Go duration (5s, 5500ms), at most 60s.
+// ErrRecvWindow marks a recv_window (or MBX_RECV_WINDOW) that no exchange
+// would take.
+var ErrRecvWindow = errors.New("invalid recvWindow")
+
+// MaxRecvWindow is the largest receive window a profile may set: the most
+// any supported exchange accepts.
+const MaxRecvWindow = 60 * time.Second
+
+// parseRecvWindow accepts milliseconds (5000, 6000.346: at most three
+// decimals, the microseconds some exchanges take) or a Go duration (5s,
+// 5500ms), greater than 0 and at most MaxRecvWindow.
 func parseRecvWindow(s string) (time.Duration, error) {
 	if len(s) > 24 {
 		// Not echoed: a value this long is not a recvWindow and may be a
 		// secret pasted on the wrong line.
-		return 0, fmt.Errorf("%w: a value of %d characters is not a recvWindow; want milliseconds (5000) or a duration (5s)", payload.ErrRecvWindow, len(s))
+		return 0, fmt.Errorf("%w: a value of %d characters is not a recvWindow; want milliseconds (5000) or a duration (5s)", ErrRecvWindow, len(s))
 	}
+	var d time.Duration
 	if s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '.') && strings.Trim(s, "0123456789.") == "" {
-		if err := payload.ValidateRecvWindow(s); err != nil {
-			return 0, err
+		intPart, frac, hasFrac := strings.Cut(s, ".")
+		if intPart == "" || strings.Contains(frac, ".") || (hasFrac && frac == "") {
+			return 0, fmt.Errorf("%w: %q is not a plain number of milliseconds (e.g. 5000 or 6000.346)", ErrRecvWindow, s)
 		}
-		intPart, frac, _ := strings.Cut(s, ".")
+		if len(frac) > 3 {
+			return 0, fmt.Errorf("%w: %q has %d decimals; at most 3 (microseconds)", ErrRecvWindow, s, len(frac))
+		}
 		ms, err := strconv.ParseInt(intPart, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%w: not a number of milliseconds", payload.ErrRecvWindow)
+		if err != nil || ms > int64(MaxRecvWindow/time.Millisecond) {
+			return 0, fmt.Errorf("%w: %q must be greater than 0 and at most %d milliseconds (5000 or less is the usual advice; a larger window does not fix a clock that runs ahead)", ErrRecvWindow, s, MaxRecvWindow/time.Millisecond)
 		}
 		us, _ := strconv.Atoi((frac + "000")[:3])
-		return time.Duration(ms)*time.Millisecond + time.Duration(us)*time.Microsecond, nil
+		d = time.Duration(ms)*time.Millisecond + time.Duration(us)*time.Microsecond
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%w: want milliseconds (5000) or a duration (5s, 5500ms)", ErrRecvWindow)
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("%w: want milliseconds (5000) or a duration (5s, 5500ms)", payload.ErrRecvWindow)
-	}
-	if _, err := payload.FormatRecvWindow(d); err != nil {
-		return 0, err
+	switch {
+	case d <= 0 || d > MaxRecvWindow:
+		return 0, fmt.Errorf("%w: %v must be greater than 0 and at most 60s (60000 milliseconds; 5s is the usual advice)", ErrRecvWindow, d)
+	case d%time.Microsecond != 0:
+		return 0, fmt.Errorf("%w: %v has sub-microsecond precision; at most 3 decimals of a millisecond", ErrRecvWindow, d)
 	}
 	return d, nil
 }

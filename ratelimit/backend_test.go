@@ -149,7 +149,7 @@ func backendCases() []backendCase {
 			{Kind: KindSAPIIP, Interval: time.Minute, Max: 10},
 			{Kind: KindSAPIUID, Interval: time.Minute, Max: 100},
 		}, []step{
-			{op: "reserve", at: 0, cost: sapi("/sapi/x", 10, "", "")},
+			{op: "reserve", at: 0, cost: sapi("/sapi/x", 10, KindSAPIIP, "")},
 			{op: "reserve", at: 0, cost: sapi("/sapi/x", 1, KindSAPIIP, ""), wait: time.Minute},
 			{op: "reserve", at: 0, cost: sapi("/sapi/y", 10, KindSAPIIP, "")},
 			{op: "reserve", at: 0, cost: sapi("/sapi/w", 100, KindSAPIUID, "A")},

@@ -206,7 +206,7 @@ type seenKey struct {
 
 func (g *Governor) remember(c Cost) {
 	k := seenKey{host: c.Host, family: c.Family, scope: c.Scope}
-	if c.Family == "sapi" {
+	if perPath(c.kind()) {
 		k.kind, k.path = c.kind(), c.Path
 	}
 	g.mu.RLock()
@@ -233,7 +233,7 @@ func (g *Governor) remember(c Cost) {
 // On nil the request may be sent: its cost is already counted.
 func (g *Governor) Wait(ctx context.Context, c Cost) error {
 	if c.Family == "" {
-		return fmt.Errorf("ratelimit: Cost for %s has no Family; set it (api, sapi, fapi, ...) or use Governor.Cost: %w", c.Path, errBadCost)
+		return fmt.Errorf("ratelimit: Cost for %s has no Family; set it (the path's first segment: api, fapi, ...) or use Governor.Cost: %w", c.Path, errBadCost)
 	}
 	g.remember(c)
 	for {

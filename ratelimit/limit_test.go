@@ -162,7 +162,7 @@ func TestWeightsRules(t *testing.T) {
 		{"GET", "/sapi/v1/x", nil, Cost{Family: "sapi", Weight: 9, Kind: KindSAPIUID}},
 		{"GET", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 3}},
 		{"POST", "/api/v3/unknown", nil, Cost{Family: "api", Weight: 3, Orders: 1}},
-		{"POST", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: 3}},
+		{"POST", "/sapi/v1/unknown", nil, Cost{Family: "sapi", Weight: 3, Orders: 1}}, // no family rule: may place an order
 	}
 	for _, tc := range cases {
 		got := w.Cost(f, tc.method, tc.path, tc.q)
@@ -178,6 +178,16 @@ func TestWeightsRules(t *testing.T) {
 	}
 	if NewWeights(0).Cost(f, "GET", "/x/y", nil).Weight != DefaultUnknownWeight {
 		t.Errorf("NewWeights(0) has no safe default")
+	}
+	wf := w.WithFamily("sapi", Family{Kind: KindSAPIIP, NoOrders: true})
+	if c := wf.Cost(f, "POST", "/sapi/v1/unknown", nil); c.Kind != KindSAPIIP || c.Orders != 0 {
+		t.Errorf("family rule: %+v", c)
+	}
+	if c := wf.Cost(f, "GET", "/sapi/v1/x", nil); c.Kind != KindSAPIUID || c.Weight != 9 {
+		t.Errorf("an endpoint's own kind loses to the family's: %+v", c)
+	}
+	if c := w.Cost(f, "POST", "/sapi/v1/unknown", nil); c.Orders != 1 {
+		t.Errorf("WithFamily changed the original: %+v", c)
 	}
 	if DefaultWeights().Cost(f, "GET", "/api/v3/ping", nil).Weight != DefaultUnknownWeight {
 		t.Errorf("the default table knows an endpoint: it should know none")

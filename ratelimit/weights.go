@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"net/url"
 	"strconv"
+	"maps"
 	"strings"
 	"sync"
 )
@@ -11,16 +12,17 @@ import (
 type Cost struct {
 	// Host is scheme://host of the base URL: budgets are kept per host.
 	Host string
-	// Family is the product family: "api", "sapi", "fapi", "dapi", "papi" or "eapi".
+	// Family is the product family: the path's first segment ("api" for
+	// /api/v3/order); budgets and limits are kept per family.
 	Family string
 	// Path is the endpoint path, e.g. /api/v3/order. Only the per-endpoint
 	// /sapi budgets are keyed by it.
 	Path string
 	// Weight is the request weight.
 	Weight int
-	// Kind is the limit kind Weight is charged to: KindRequestWeight, KindSAPIIP
-	// or KindSAPIUID. "" means the family's own: SAPI_IP for sapi (the
-	// stricter of the two), REQUEST_WEIGHT otherwise.
+	// Kind is the limit kind Weight is charged to: KindRequestWeight,
+	// KindSAPIIP or KindSAPIUID. Weights.Cost fills in the family's own
+	// (Weights.WithFamily); "" means KindRequestWeight.
 	Kind string
 	// Orders is the number of new orders the request places (1 for a new
 	// order, 2 for an OCO), charged to the ORDERS limits.
@@ -33,13 +35,10 @@ type Cost struct {
 	ids *idMemo // budget ids of this cost, when made by Governor.Cost
 }
 
-// kind resolves the default weight kind of the family.
+// kind resolves the limit kind the weight counts against.
 func (c Cost) kind() string {
 	if c.Kind != "" {
 		return c.Kind
-	}
-	if c.Family == "sapi" {
-		return KindSAPIIP
 	}
 	return KindRequestWeight
 }
@@ -80,8 +79,28 @@ type Tier struct {
 // the rest. It is immutable once built, so one table can serve many
 // goroutines without locking.
 type Weights struct {
-	byRoute map[string]Endpoint // "METHOD path"; method "" for any
-	def     int
+	byRoute  map[string]Endpoint // "METHOD path"; method "" for any
+	def      int
+	families map[string]Family
+}
+
+// Family says how a product family's requests are charged when the table
+// does not list them.
+type Family struct {
+	// Kind is the limit kind its weight counts against ("" for
+	// KindRequestWeight); e.g. Binance's /sapi is SAPI_IP.
+	Kind string
+	// NoOrders: an unlisted POST of the family places no order (wallet
+	// endpoints); otherwise it is counted as one, because it may.
+	NoOrders bool
+}
+
+// WithFamily returns a copy of the table that charges the family's
+// unlisted requests as f says.
+func (w *Weights) WithFamily(name string, f Family) *Weights {
+	n := w.With()
+	n.families[name] = f
+	return n
 }
 
 // DefaultUnknownWeight is charged for endpoints missing from the table.
@@ -96,7 +115,7 @@ func NewWeights(defaultWeight int, eps ...Endpoint) *Weights {
 	if defaultWeight <= 0 {
 		defaultWeight = DefaultUnknownWeight
 	}
-	w := &Weights{byRoute: make(map[string]Endpoint, len(eps)), def: defaultWeight}
+	w := &Weights{byRoute: make(map[string]Endpoint, len(eps)), def: defaultWeight, families: map[string]Family{}}
 	for _, e := range eps {
 		w.byRoute[routeKey(e.Method, e.Path)] = e
 	}
@@ -105,7 +124,7 @@ func NewWeights(defaultWeight int, eps ...Endpoint) *Weights {
 
 // With returns a copy of the table with eps added or replaced.
 func (w *Weights) With(eps ...Endpoint) *Weights {
-	n := &Weights{byRoute: make(map[string]Endpoint, len(w.byRoute)+len(eps)), def: w.def}
+	n := &Weights{byRoute: make(map[string]Endpoint, len(w.byRoute)+len(eps)), def: w.def, families: maps.Clone(w.families)}
 	for k, e := range w.byRoute {
 		n.byRoute[k] = e
 	}
@@ -138,9 +157,10 @@ func (w *Weights) Cost(host, method, path string, query url.Values) Cost {
 	if !ok {
 		e, ok = w.byRoute[routeKey("", path)]
 	}
+	fam := w.families[c.Family]
 	if !ok {
-		c.Weight = w.def
-		if method == "POST" && c.Family != "sapi" {
+		c.Weight, c.Kind = w.def, fam.Kind
+		if method == "POST" && !fam.NoOrders {
 			c.Orders = 1
 		}
 		return c
@@ -148,6 +168,9 @@ func (w *Weights) Cost(host, method, path string, query url.Values) Cost {
 	c.Weight = e.weight(query)
 	c.Orders = e.Orders
 	c.Kind = e.Kind
+	if c.Kind == "" {
+		c.Kind = fam.Kind
+	}
 	return c
 }
 
