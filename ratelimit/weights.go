@@ -1,9 +1,9 @@
 package ratelimit
 
 import (
+	"maps"
 	"net/url"
 	"strconv"
-	"maps"
 	"strings"
 	"sync"
 )
