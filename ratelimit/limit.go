@@ -151,7 +151,7 @@ func LimitsFromExchangeInfo(body []byte, family string) ([]Limit, error) {
 		return nil, fmt.Errorf("ratelimit: %s exchangeInfo has no \"rateLimits\" array; pass the body of GET /%s/v*/exchangeInfo", family, family)
 	}
 	if len(*raw) == 0 {
-		return nil, fmt.Errorf("ratelimit: %s exchangeInfo has an empty \"rateLimits\" array; use the exchange's documented limits (binance.DefaultLimits(%q)) instead", family, family)
+		return nil, fmt.Errorf("ratelimit: %s exchangeInfo has an empty \"rateLimits\" array; use the exchange's documented limits for %q instead", family, family)
 	}
 	out := make([]Limit, 0, len(*raw))
 	var errs []error
