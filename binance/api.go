@@ -47,7 +47,7 @@ func (c *Client) ExchangeInfo(ctx context.Context, symbols ...string) (*Exchange
 
 // Account returns the spot account (GET /api/v3/account).
 func (c *Client) Account(ctx context.Context) (*Account, error) {
-	q := &accountQuery{req: Request{Method: http.MethodGet, Path: "/api/v3/account", Security: Signed}}
+	q := &accountQuery{req: Request{Method: http.MethodGet, Path: "/api/v3/account", Security: securityFor(http.MethodGet, "/api/v3/account")}}
 	q.req.Query.Grow(1)
 	q.req.Query.AddString("omitZeroBalances", "true")
 	if err := c.do(ctx, &q.req, &q.resp, true); err != nil {

@@ -124,7 +124,7 @@ func (c *Client) placeOrder(ctx context.Context, o NewOrder, path string, future
 	// values the decoder may reuse.
 	p := &placing{c: c, path: path, symbol: o.Symbol,
 		hints: orderHints{symbol: o.Symbol, clientOrderID: o.ClientOrderID, price: o.Price, qty: o.Quantity}}
-	p.req = Request{Method: http.MethodPost, Path: path, Security: Signed, Query: l, Idempotent: &p.no}
+	p.req = Request{Method: http.MethodPost, Path: path, Security: securityFor(http.MethodPost, path), Query: l, Idempotent: &p.no}
 	return OrderProtocol{
 		ClientOrderID: o.ClientOrderID, MaxAttempts: c.retry.MaxAttempts, QueryDelay: c.retry.QueryDelay,
 		Backoff: c.backoffFn, Logger: c.log, Calls: p,
@@ -173,7 +173,7 @@ func (c *Client) QueryFuturesOrder(ctx context.Context, symbol string, orderID i
 }
 
 func (c *Client) orderCall(ctx context.Context, method, path, symbol string, orderID int64, clientOrderID string) (*Order, error) {
-	q := &orderQuery{req: Request{Method: method, Path: path, Security: Signed}}
+	q := &orderQuery{req: Request{Method: method, Path: path, Security: securityFor(method, path)}}
 	l := &q.req.Query
 	l.Grow(2)
 	l.AddString("symbol", symbol)

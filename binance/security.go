@@ -31,3 +31,10 @@ func resolveSecurity(req *Request) *Request {
 	r.Security, _ = SecurityOf(req.Method, req.Path)
 	return &r
 }
+
+// securityFor is SecurityOf for the client's own calls: the typed methods
+// state no security of their own, the catalogue does.
+func securityFor(method, path string) Security {
+	sec, _ := SecurityOf(method, path)
+	return sec
+}
