@@ -102,7 +102,7 @@ func TestLimitsFromExchangeInfo(t *testing.T) {
 		{"not json", []byte(`<html>502 Bad Gateway</html>`), "api", "", "api exchangeInfo"},
 		{"no rateLimits", []byte(`{"symbols":[]}`), "fapi", "", `no "rateLimits"`},
 		{"null rateLimits", []byte(`{"rateLimits":null}`), "fapi", "", `no "rateLimits"`},
-		{"empty rateLimits", []byte(`{"rateLimits":[]}`), "api", "", "DefaultLimits"},
+		{"empty rateLimits", []byte(`{"rateLimits":[]}`), "api", "", "documented limits"},
 		{"unknown interval", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"WEEK","intervalNum":1,"limit":9}]}`), "api", "", `interval "WEEK"`},
 		{"zero intervalNum", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":0,"limit":9}]}`), "api", "", "intervalNum 0"},
 		{"huge intervalNum", []byte(`{"rateLimits":[{"rateLimitType":"ORDERS","interval":"DAY","intervalNum":100000,"limit":9}]}`), "api", "", "intervalNum 100000"},
