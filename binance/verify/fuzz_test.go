@@ -88,7 +88,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add("timestamp=1499827319559&signature=abc+def/==", []byte(`{"amount":20}`), "application/json", "symbols", `["A","B"]`)
 	f.Add("timestamp=1499827319559000&recvWindow=6000.346&signature=", []byte("signature=x"), "", "note", "a b*~")
 	f.Fuzz(func(t *testing.T, query string, body []byte, contentType, name, value string) {
-		opt := verify.Options{ServerTime: testNow}
+		// A short search budget keeps each input fast: a run cut off mid-input
+		// by -fuzztime reports a deadline, not a finding.
+		opt := verify.Options{ServerTime: testNow, ExplainBudget: 2 * time.Millisecond}
 		for _, key := range keys {
 			req := &verify.Request{RawQuery: query, Body: body, ContentType: contentType, APIKey: docAPIKey, HasAPIKey: true}
 			res, rej := verify.Verify(req, key, opt)
