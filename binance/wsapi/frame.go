@@ -78,45 +78,21 @@ func isCanonicalInt(s string) bool {
 	return true
 }
 
-// appendJSONString quotes s as a JSON string, keeping non-ASCII UTF-8 as
-// is (escaping it would be legal JSON, but the raw form is what the
-// payload rule speaks of and what every Binance example sends).
+// appendJSONString quotes s as a JSON string (params.AppendJSONString),
+// keeping non-ASCII UTF-8 as it is: the raw form is what the payload rule
+// speaks of and what every Binance example sends. Invalid UTF-8 is refused,
+// naming the byte, rather than replaced: the signed text would differ.
 func appendJSONString(dst []byte, s string) ([]byte, error) {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x80 {
+	if !utf8.ValidString(s) {
+		for i := 0; i < len(s); {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
 				return dst, fmt.Errorf("byte %d is not valid UTF-8; Binance takes UTF-8 text", i)
 			}
 			i += size
-			continue
 		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		i++
-		start = i
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"'), nil
+	return params.AppendJSONString(dst, s), nil
 }
 
 // response is one answer of the WebSocket API:
